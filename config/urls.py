@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from crisisdesk.api import api
+from crisisdesk.common import views as common_views
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("", include("crisisdesk.registry.urls")),
+    path("staff/", include("crisisdesk.accounts.urls")),
+    path("staff/", include("crisisdesk.common.urls")),
+    path("staff/", RedirectView.as_view(pattern_name="registry:person_list"), name="staff_home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+]
+if settings.CRISISDESK_BENCH_ENDPOINTS:
+    urlpatterns.append(path("bench/", include("crisisdesk.common.bench_urls")))
+
+handler403 = common_views.permission_denied
+handler404 = common_views.page_not_found
+handler500 = common_views.server_error

@@ -1,0 +1,38 @@
+"""Fixtures shared by the whole suite.
+
+Imports of Django code stay inside the fixtures, so that the framework-free tests under
+tests/namebridge also run with `-p no:django`.
+"""
+
+import pytest
+
+
+@pytest.fixture
+def users(db):
+    """One user per role, each with a confirmed TOTP device."""
+    from crisisdesk.common.testing.personas import PERSONA_ROLES, persona_create
+
+    return {name: persona_create(name) for name in PERSONA_ROLES}
+
+
+@pytest.fixture
+def as_persona(users):
+    """`as_persona("consul")` is a test client logged in as that persona, 2FA verified."""
+    from crisisdesk.common.testing.personas import client_for
+
+    return lambda persona: client_for(persona, users)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The rate limiter counts in the cache; each test starts with no history."""
+    from django.conf import settings
+
+    if not settings.configured:  # framework-free tests run without Django
+        yield
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,79 @@
+"""Roles and what each may do, declared as data and denied by default.
+
+The matrix below is the single source of truth: views, API endpoints and selectors ask
+`has_permission(user, Permission.X)` and never test a role by name. A role that is not
+listed for a permission does not have it. docs/subsystems/access-control.md renders it.
+"""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    DESK_CHIEF = "desk_chief", _("Desk chief")
+    CONSULAR_OFFICER = "consular_officer", _("Consular officer")
+    BORDER_OFFICER = "border_officer", _("Border officer")
+    CASE_OFFICER = "case_officer", _("Case officer")
+    LOGISTICS_OFFICER = "logistics_officer", _("Logistics officer")
+    DIPLOMAT = "diplomat", _("Diplomat")
+
+
+class Permission(StrEnum):
+    PERSON_VIEW = "person.view"
+    PERSON_VIEW_CONTACT = "person.view_contact"
+    PERSON_CREATE = "person.create"
+    PERSON_CHANGE = "person.change"
+    STATUS_EVENT_ADD = "status_event.add"
+    AUDIT_VIEW_PERSON = "audit.view_person"
+    AUDIT_VIEW_ALL = "audit.view_all"
+    RISK_RULE_MANAGE = "risk_rule.manage"
+    USER_MANAGE = "user.manage"
+
+
+_P = Permission
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.DESK_CHIEF: frozenset(
+        {
+            _P.PERSON_VIEW,
+            _P.PERSON_VIEW_CONTACT,
+            _P.PERSON_CREATE,
+            _P.PERSON_CHANGE,
+            _P.STATUS_EVENT_ADD,
+            _P.AUDIT_VIEW_PERSON,
+            _P.AUDIT_VIEW_ALL,
+            _P.RISK_RULE_MANAGE,
+        }
+    ),
+    Role.CONSULAR_OFFICER: frozenset(
+        {
+            _P.PERSON_VIEW,
+            _P.PERSON_VIEW_CONTACT,
+            _P.PERSON_CREATE,
+            _P.PERSON_CHANGE,
+            _P.STATUS_EVENT_ADD,
+            _P.AUDIT_VIEW_PERSON,
+        }
+    ),
+    # Border officers record what they see at the crossing; contact details and the
+    # audit trail are need-to-know and stay with the consular desk.
+    Role.BORDER_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_CREATE, _P.STATUS_EVENT_ADD}),
+    Role.CASE_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_VIEW_CONTACT}),
+    Role.LOGISTICS_OFFICER: frozenset(),
+    Role.DIPLOMAT: frozenset(),
+}
+
+
+def has_permission(user, permission: Permission) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def permissions_of(user) -> frozenset[Permission]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return ROLE_PERMISSIONS.get(user.role, frozenset())

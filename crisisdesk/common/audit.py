@@ -1,0 +1,60 @@
+"""Writing audit events. Services call `audit_record` inside their own transaction, so an
+action and its audit row commit or roll back together."""
+
+from collections.abc import Iterable
+
+from django.db import models
+
+from crisisdesk.common.models import AuditEvent
+from crisisdesk.common.origin import Origin
+
+
+def actor_label_for(actor) -> str:
+    if actor is None:
+        return "anonymous"
+    return actor.get_username()
+
+
+def audit_record(
+    *,
+    actor,
+    origin: Origin,
+    action: str,
+    target: models.Model | None = None,
+    person_id: int | None = None,
+    changes: dict | None = None,
+    actor_label: str | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(**_audit_fields(actor, origin, action, target, person_id, changes, actor_label))
+
+
+def audit_record_many(
+    *,
+    actor,
+    origin: Origin,
+    action: str,
+    targets: Iterable[models.Model],
+    person_id_of=lambda target: None,
+    changes: dict | None = None,
+    actor_label: str | None = None,
+) -> list[AuditEvent]:
+    """One audit row per target, inserted in one statement (used by bulk writes)."""
+    rows = [
+        AuditEvent(**_audit_fields(actor, origin, action, target, person_id_of(target), changes, actor_label))
+        for target in targets
+    ]
+    return AuditEvent.objects.bulk_create(rows)
+
+
+def _audit_fields(actor, origin, action, target, person_id, changes, actor_label) -> dict:  # noqa: PLR0917
+    return {
+        "actor": actor if actor is not None and actor.is_authenticated else None,
+        "actor_label": actor_label or actor_label_for(actor),
+        "action": action,
+        "channel": origin.channel,
+        "ip_address": origin.ip_address,
+        "target_type": target._meta.label_lower if target is not None else "",
+        "target_id": str(target.pk) if target is not None else "",
+        "person_id": person_id,
+        "changes": changes or {},
+    }

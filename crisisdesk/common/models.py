@@ -1,0 +1,97 @@
+"""The audit log: who did what to which record, when, and from where."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditLogIsAppendOnly(Exception):
+    """Raised on any attempt to change or delete an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly("audit events cannot be updated")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly("audit events cannot be deleted")
+
+
+class AuditEvent(models.Model):
+    """One audited action. Rows are only ever inserted (see docs/subsystems/audit.md).
+
+    Targets are stored by type and id, not by foreign key, so that the trail outlives
+    the records it describes. `changes` holds field names only, never values: the audit
+    log must not become a second copy of the personal data.
+    """
+
+    class Action(models.TextChoices):
+        PERSON_VIEWED = "person.viewed", _("Viewed a person")
+        PERSON_LISTED = "person.listed", _("Listed persons")
+        PERSON_CREATED = "person.created", _("Created a person")
+        PERSON_UPDATED = "person.updated", _("Changed a person")
+        STATUS_EVENT_ADDED = "status_event.added", _("Added a timeline event")
+        REGISTRATION_SUBMITTED = "registration.submitted", _("Registration submitted")
+        REGISTRATION_VIEWED = "registration.viewed", _("Registration viewed through its private link")
+        RISK_RULE_CHANGED = "risk_rule.changed", _("Risk rule changed")
+        USER_CREATED = "user.created", _("Staff user created")
+        TOKEN_ISSUED = "token.issued", _("API token issued")
+        TOKEN_REVOKED = "token.revoked", _("API token revoked")
+        OTP_DEVICE_CONFIRMED = "otp.confirmed", _("Two-factor device confirmed")
+        AUDIT_VIEWED = "audit.viewed", _("Viewed the audit log")
+        DEMO_LOADED = "demo.loaded", _("Demo scenario loaded")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Staff web")
+        API = "api", _("API")
+        PUBLIC = "public", _("Public page")
+        CLI = "cli", _("Command line")
+        SYSTEM = "system", _("System")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["actor", "-at"]), models.Index(fields=["person_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("audit events cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("audit events cannot be deleted")
+
+
+class BenchRow(models.Model):
+    """One row per request to the benchmark ceiling view (`crisisdesk.common.bench_views`).
+
+    Exists only so the throughput benchmark can compare the public registration with a
+    view that does a single INSERT through the same stack. Empty outside benchmarks.
+    """
+
+    note = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"bench row {self.pk}"

@@ -1,0 +1,396 @@
+"""The registry of nationals: registrations, households, persons and their timelines.
+
+Contact details and identity-document numbers are encrypted at rest
+(`EncryptedTextField`). The status timeline is append-only: a correction is a new event
+that points at the one it corrects (docs/adr/0002-append-only-timeline.md).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crisisdesk.common.encryption import EncryptedTextField
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    OTHER = "X", _("Other")
+    UNKNOWN = "U", _("Not stated")
+
+
+class Intent(models.TextChoices):
+    LEAVE = "leave", _("Wants to leave")
+    STAY = "stay", _("Wants to stay")
+    UNDECIDED = "undecided", _("Undecided")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Relationship(models.TextChoices):
+    SELF = "self", _("Self / head of household")
+    SPOUSE = "spouse", _("Spouse or partner")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    SIBLING = "sibling", _("Brother or sister")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    OTHER = "other", _("Other relative or companion")
+
+
+class Channel(models.TextChoices):
+    PUBLIC = "public", _("Self-registration")
+    STAFF = "staff", _("Staff")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    DEMO = "demo", _("Demo scenario")
+
+
+class Registration(models.Model):
+    """One submission: a household registered together, or one person.
+
+    `submission_key` makes the public form idempotent: the form carries a random key,
+    and a second POST of the same form finds the first registration instead of making
+    another. The private update link is a bearer secret; we keep its digest for lookup
+    and an encrypted copy so a replayed submission can show the same link again.
+    """
+
+    reference = models.CharField(max_length=12, unique=True)
+    submission_key = models.UUIDField(unique=True)
+    update_token_digest = models.CharField(max_length=64, unique=True)
+    update_token = EncryptedTextField()
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    language = models.CharField(max_length=8, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    for_someone_else = models.BooleanField(default=False)
+    reporter_name = models.CharField(max_length=200, blank=True)
+    reporter_contact = EncryptedTextField(blank=True)
+    reporter_relationship = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return self.reference_display
+
+    @property
+    def reference_display(self) -> str:
+        return f"{self.reference[:4]}-{self.reference[4:]}"
+
+
+class Household(models.Model):
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="households"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"household {self.pk}"
+
+
+class StatusKind(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    CONTACTED = "contacted", _("Contacted")
+    LOCATION_UPDATED = "location_updated", _("Location updated")
+    INTENT_CHANGED = "intent_changed", _("Intent changed")
+    EN_ROUTE = "en_route", _("En route")
+    AT_BORDER = "at_border", _("At the border")
+    CROSSED = "crossed", _("Crossed the border")
+    ARRIVED_HOME = "arrived_home", _("Arrived home")
+    STAYING = "staying", _("Staying")
+    MISSING = "missing", _("Missing")
+    FOUND_SAFE = "found_safe", _("Found safe")
+    DECEASED = "deceased", _("Deceased")
+    ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
+
+
+# Events that record a fact but do not change where a person stands.
+INFORMATIONAL_KINDS = frozenset({StatusKind.LOCATION_UPDATED, StatusKind.INTENT_CHANGED, StatusKind.ENTERED_IN_ERROR})
+
+
+class Person(models.Model):
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="persons"
+    )
+    relationship = models.CharField(
+        _("relationship"), max_length=12, choices=Relationship.choices, default=Relationship.SELF
+    )
+
+    given_name = models.CharField(_("given name"), max_length=200, blank=True)
+    family_name = models.CharField(_("family name"), max_length=200, blank=True)
+    name_folded = models.CharField(max_length=500, db_index=True, editable=False)
+
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    birth_month = models.PositiveSmallIntegerField(_("month of birth"), null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(_("day of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+
+    region = models.CharField(_("region"), max_length=10, blank=True, db_index=True)
+    city = models.CharField(_("city or town"), max_length=200, blank=True)
+    location_note = models.CharField(_("where exactly"), max_length=500, blank=True)
+    intent = models.CharField(_("intent"), max_length=10, choices=Intent.choices, default=Intent.UNKNOWN, db_index=True)
+    needs_note = models.TextField(_("needs, in your words"), blank=True)
+
+    current_status = models.CharField(
+        max_length=20, choices=StatusKind.choices, default=StatusKind.REGISTERED, db_index=True
+    )
+    current_status_at = models.DateTimeField(default=timezone.now)
+
+    consent_given_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_month__isnull=True) | Q(birth_month__gte=1, birth_month__lte=12),
+                name="person_birth_month_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_day__isnull=True) | Q(birth_day__gte=1, birth_day__lte=31),
+                name="person_birth_day_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_month__isnull=True) | Q(birth_year__isnull=False),
+                name="person_birth_month_needs_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_day__isnull=True) | Q(birth_month__isnull=False), name="person_birth_day_needs_month"
+            ),
+        ]
+        indexes = [models.Index(fields=["current_status", "region"])]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def birth_display(self) -> str:
+        if self.birth_year is None:
+            return ""
+        if self.birth_month is None:
+            return f"{self.birth_year:04d}"
+        if self.birth_day is None:
+            return f"{self.birth_year:04d}-{self.birth_month:02d}"
+        return f"{self.birth_year:04d}-{self.birth_month:02d}-{self.birth_day:02d}"
+
+
+class PersonName(models.Model):
+    """Another spelling of a person's name: passport, native script, former names."""
+
+    class Kind(models.TextChoices):
+        PASSPORT = "passport", _("Passport spelling")
+        NATIVE_SCRIPT = "native", _("Native script")
+        FORMER = "former", _("Former name")
+        OTHER = "other", _("Other spelling")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="other_names")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    given_name = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
+    script = models.CharField(max_length=10, blank=True)
+    folded = models.CharField(max_length=500, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["person", "kind", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+class Citizenship(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="citizenships")
+    country = models.CharField(max_length=2)  # ISO 3166-1 alpha-2
+
+    class Meta:
+        ordering = ["person", "country"]
+        constraints = [models.UniqueConstraint(fields=["person", "country"], name="citizenship_unique_per_person")]
+        indexes = [models.Index(fields=["country", "person"])]
+
+    def __str__(self) -> str:
+        return self.country
+
+
+class IdentityDocument(models.Model):
+    class Kind(models.TextChoices):
+        PASSPORT = "passport", _("Passport")
+        NATIONAL_ID = "national_id", _("National identity card")
+        INTERNAL_PASSPORT = "internal_passport", _("Internal passport")
+        BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+        RESIDENCE_PERMIT = "residence_permit", _("Residence permit")
+        OTHER = "other", _("Other document")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    issuing_country = models.CharField(max_length=2, blank=True)
+    number = EncryptedTextField()
+
+    class Meta:
+        ordering = ["person", "kind", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.issuing_country})"
+
+
+class ContactPoint(models.Model):
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+        MESSENGER = "messenger", _("Messenger")
+
+    class Messenger(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp"
+        TELEGRAM = "telegram", "Telegram"
+        SIGNAL = "signal", "Signal"
+        VIBER = "viber", "Viber"
+        OTHER = "other", _("Other")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    messenger = models.CharField(max_length=10, choices=Messenger.choices, blank=True)
+    value = EncryptedTextField()
+
+    class Meta:
+        ordering = ["person", "kind", "id"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class Vulnerability(models.Model):
+    class Kind(models.TextChoices):
+        MEDICAL = "medical", _("Medical needs")
+        MOBILITY = "mobility", _("Limited mobility")
+        PREGNANCY = "pregnancy", _("Pregnancy")
+        ELDERLY_ALONE = "elderly_alone", _("Elderly and alone")
+        UNACCOMPANIED_MINOR = "unaccompanied_minor", _("Unaccompanied minor")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="vulnerabilities")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["person", "kind"]
+        constraints = [models.UniqueConstraint(fields=["person", "kind"], name="vulnerability_unique_per_person")]
+        indexes = [models.Index(fields=["kind", "person"])]
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class TimelineIsAppendOnly(Exception):
+    """Raised on any attempt to change or delete a status event."""
+
+
+class StatusEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TimelineIsAppendOnly("status events cannot be updated; add a correction")
+
+    def delete(self):
+        raise TimelineIsAppendOnly("status events cannot be deleted; add a correction")
+
+
+class StatusEvent(models.Model):
+    class Source(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        SELF_SERVICE = "self", _("The person, through their private link")
+        API = "api", _("API")
+        PUBLIC = "public", _("Self-registration")
+        IMPORT = "import", _("Import")
+        DEMO = "demo", _("Demo scenario")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=20, choices=StatusKind.choices)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    crossing_point = models.ForeignKey(
+        "border.CrossingPoint", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    place_note = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = StatusEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["person", "occurred_at"]), models.Index(fields=["kind", "occurred_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(corrects=F("id")), name="status_event_not_self_correcting")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TimelineIsAppendOnly("status events cannot be updated; add a correction")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TimelineIsAppendOnly("status events cannot be deleted; add a correction")
+
+
+class RiskRule(models.Model):
+    """A configurable rule that flags persons. Every condition that is set must hold.
+
+    The scenario's first rule: crisis-country citizenship, male, aged 16–60 on the crisis
+    date → may be stopped at exit (conscription risk). Country, window and date are data.
+    """
+
+    code = models.SlugField(unique=True)
+    label = models.CharField(_("label"), max_length=200)
+    advice = models.TextField(_("advice for staff"), blank=True)
+    is_active = models.BooleanField(default=True)
+    citizenship = models.CharField(_("holds citizenship of"), max_length=2, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    age_min = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    age_on = models.DateField(_("age counted on"), null=True, blank=True)
+    vulnerability = models.CharField(
+        _("has vulnerability"), max_length=20, choices=Vulnerability.Kind.choices, blank=True
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(age_min__isnull=True) | Q(age_max__isnull=True) | Q(age_min__lte=F("age_max")),
+                name="risk_rule_age_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RiskFlag(models.Model):
+    """A rule that matched a person, with the reasons it matched (rendered as "why")."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="risk_flags")
+    rule = models.ForeignKey(RiskRule, on_delete=models.CASCADE, related_name="flags")
+    reasons = models.JSONField(default=list)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["rule__code"]
+        constraints = [models.UniqueConstraint(fields=["person", "rule"], name="risk_flag_unique_per_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.rule.code} on {self.person_id}"

@@ -1,0 +1,598 @@
+"""Writes to the registry. Each service is atomic and writes its audit rows in the same
+transaction, so a record never exists without its trail."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from crisisdesk.common.audit import audit_record, audit_record_many
+from crisisdesk.common.models import AuditEvent
+from crisisdesk.common.origin import Origin
+from crisisdesk.registry.errors import RegistryError, RegistryValidationError
+from crisisdesk.registry.inputs import ContactInput, PersonInput, RegistrationInput
+from crisisdesk.registry.models import (
+    INFORMATIONAL_KINDS,
+    Channel,
+    Citizenship,
+    ContactPoint,
+    Household,
+    IdentityDocument,
+    Person,
+    PersonName,
+    Registration,
+    RiskFlag,
+    RiskRule,
+    StatusEvent,
+    StatusKind,
+    Vulnerability,
+)
+from crisisdesk.registry.risk import PersonFacts, rule_reasons
+from namebridge import clean_name, detect_script, fold
+
+# Crockford-style: no 0/O, 1/I/L or U, so a code read over a bad phone line survives.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 8
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=10)
+MAX_PEOPLE_PER_REGISTRATION = 15
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationResult:
+    registration: Registration
+    update_token: str
+    created: bool
+
+
+def update_token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def _person_id_of(person) -> int:
+    return person.pk
+
+
+def _folded(text: str) -> str:
+    """The search key of a name, cut to its column's length. Folding can lengthen a name
+    many times over (NFKC turns U+FDFA into 18 letters), and a name that passed the form's
+    length check must not then fail on its search key."""
+    return fold(text)[: Person._meta.get_field("name_folded").max_length]
+
+
+def registration_submit(
+    *,
+    origin: Origin,
+    data: RegistrationInput,
+    channel: str = Channel.PUBLIC,
+    actor=None,
+) -> RegistrationResult:
+    """Register a household (or one person) in one transaction.
+
+    Idempotent on `data.submission_key`: a form posted twice returns the first
+    registration, with the same reference and private link, and creates nothing.
+    """
+    existing = Registration.objects.filter(submission_key=data.submission_key).first()
+    if existing is not None:
+        return RegistrationResult(existing, existing.update_token, created=False)
+    try:
+        return _registration_create(origin=origin, data=data, channel=channel, actor=actor)
+    except IntegrityError:
+        # A concurrent duplicate won the race on the unique submission key.
+        existing = Registration.objects.filter(submission_key=data.submission_key).first()
+        if existing is None:
+            raise
+        return RegistrationResult(existing, existing.update_token, created=False)
+
+
+@transaction.atomic
+def _registration_create(*, origin: Origin, data: RegistrationInput, channel: str, actor) -> RegistrationResult:
+    if not data.people:
+        raise RegistryValidationError(RegistryError.NO_PEOPLE)
+    if len(data.people) > MAX_PEOPLE_PER_REGISTRATION:
+        raise RegistryValidationError(RegistryError.TOO_MANY_PEOPLE)
+    now = data.submitted_at or timezone.now()
+    token = secrets.token_urlsafe(24)
+    reporter = data.reporter
+    registration = Registration(
+        reference=_new_reference(),
+        submission_key=uuid.UUID(str(data.submission_key)),
+        update_token_digest=update_token_digest(token),
+        update_token=token,
+        channel=channel,
+        language=data.language[:8],
+        submitted_at=now,
+        for_someone_else=reporter is not None,
+        reporter_name=clean_name(reporter.name) if reporter else "",
+        reporter_contact=reporter.contact if reporter else "",
+        reporter_relationship=clean_name(reporter.relationship) if reporter else "",
+    )
+    registration.save()
+    household = Household.objects.create(registration=registration, created_at=now) if len(data.people) > 1 else None
+    source = StatusEvent.Source.PUBLIC if channel == Channel.PUBLIC else StatusEvent.Source.STAFF
+    persons_insert(
+        actor=actor,
+        origin=origin,
+        people=data.people,
+        household=household,
+        registration=registration,
+        consent_given_at=now if data.consent_given else None,
+        occurred_at=now,
+        source=source,
+    )
+    audit_record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.REGISTRATION_SUBMITTED,
+        target=registration,
+        changes={"people": len(data.people)},
+        actor_label=None if actor else "public registrant",
+    )
+    return RegistrationResult(registration, token, created=True)
+
+
+def persons_insert(
+    *,
+    actor,
+    origin: Origin,
+    people: tuple[PersonInput, ...] | list[PersonInput],
+    household: Household | None,
+    registration: Registration | None,
+    consent_given_at: datetime | None,
+    occurred_at: datetime,
+    source: str,
+    rules: list[RiskRule] | None = None,
+    audit: bool = True,
+    actor_label: str | None = None,
+) -> list[Person]:
+    """Insert persons with all their parts, a "registered" event each, and risk flags.
+
+    Bulk statements keep a household of any size to a fixed number of queries. Callers
+    hold the transaction (this is a building block of the services, not a service).
+    """
+    persons = []
+    for item in people:
+        given, family = clean_name(item.given_name), clean_name(item.family_name)
+        if not given and not family:
+            raise RegistryValidationError(RegistryError.NAME_EMPTY, "given_name")
+        person = Person(
+            household=household,
+            registration=registration,
+            relationship=item.relationship,
+            given_name=given,
+            family_name=family,
+            name_folded=_folded(f"{given} {family}"),
+            birth_year=item.birth_year,
+            birth_month=item.birth_month,
+            birth_day=item.birth_day,
+            sex=item.sex,
+            region=item.region,
+            city=clean_name(item.city),
+            location_note=clean_name(item.location_note),
+            intent=item.intent,
+            needs_note=item.needs_note.strip(),
+            current_status=StatusKind.REGISTERED,
+            current_status_at=occurred_at,
+            consent_given_at=consent_given_at,
+            created_at=occurred_at,
+            updated_at=occurred_at,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        # Constraints are enforced by the database; skipping their Python-side check
+        # saves one query per constraint per person.
+        person.full_clean(
+            exclude=["household", "registration", "created_by"], validate_unique=False, validate_constraints=False
+        )
+        persons.append(person)
+    Person.objects.bulk_create(persons)
+
+    names, citizenships, documents, contacts, vulnerabilities, events = [], [], [], [], [], []
+    for person, item in zip(persons, people, strict=True):
+        for name in item.other_names:
+            given, family = clean_name(name.given_name), clean_name(name.family_name)
+            if given or family:
+                names.append(
+                    PersonName(
+                        person=person,
+                        kind=name.kind,
+                        given_name=given,
+                        family_name=family,
+                        script=detect_script(f"{given} {family}").value,
+                        folded=_folded(f"{given} {family}"),
+                    )
+                )
+        citizenships += [Citizenship(person=person, country=code) for code in dict.fromkeys(item.citizenships)]
+        documents += [
+            IdentityDocument(person=person, kind=d.kind, number=d.number.strip(), issuing_country=d.issuing_country)
+            for d in item.documents
+            if d.number.strip()
+        ]
+        contacts += [
+            ContactPoint(person=person, kind=c.kind, value=c.value, messenger=c.messenger)
+            for c in item.contacts
+            if c.value
+        ]
+        vulnerabilities += [Vulnerability(person=person, kind=kind) for kind in dict.fromkeys(item.vulnerabilities)]
+        events.append(
+            StatusEvent(
+                person=person,
+                kind=StatusKind.REGISTERED,
+                occurred_at=occurred_at,
+                recorded_at=occurred_at,
+                recorded_by=person.created_by,
+                source=source,
+            )
+        )
+    PersonName.objects.bulk_create(names)
+    Citizenship.objects.bulk_create(citizenships)
+    IdentityDocument.objects.bulk_create(documents)
+    ContactPoint.objects.bulk_create(contacts)
+    Vulnerability.objects.bulk_create(vulnerabilities)
+    StatusEvent.objects.bulk_create(events)
+
+    active_rules = rules if rules is not None else list(RiskRule.objects.filter(is_active=True))
+    flags = []
+    for person, item in zip(persons, people, strict=True):
+        facts = PersonFacts(
+            sex=item.sex,
+            birth_year=item.birth_year,
+            birth_month=item.birth_month,
+            birth_day=item.birth_day,
+            citizenships=frozenset(item.citizenships),
+            vulnerabilities=frozenset(item.vulnerabilities),
+        )
+        flags += _flags_for(person, facts, active_rules, occurred_at)
+    RiskFlag.objects.bulk_create(flags)
+
+    if audit:
+        audit_record_many(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.PERSON_CREATED,
+            targets=persons,
+            person_id_of=_person_id_of,
+            actor_label=actor_label or (None if actor else "public registrant"),
+        )
+    return persons
+
+
+def _flags_for(person: Person, facts: PersonFacts, rules: list[RiskRule], now: datetime) -> list[RiskFlag]:
+    flags = []
+    for rule in rules:
+        reasons = rule_reasons(rule, facts)
+        if reasons is not None:
+            flags.append(RiskFlag(person=person, rule=rule, reasons=reasons, computed_at=now))
+    return flags
+
+
+def _facts_of(person: Person) -> PersonFacts:
+    return PersonFacts(
+        sex=person.sex,
+        birth_year=person.birth_year,
+        birth_month=person.birth_month,
+        birth_day=person.birth_day,
+        citizenships=frozenset(c.country for c in person.citizenships.all()),
+        vulnerabilities=frozenset(v.kind for v in person.vulnerabilities.all()),
+    )
+
+
+def risk_flags_refresh(*, persons=None, batch_size: int = 2000) -> int:
+    """Recompute flags for `persons` (default: everyone) from the active rules.
+
+    Flags are derived data: they are replaced, not edited. Returns how many flags exist
+    for those persons afterwards.
+    """
+    rules = list(RiskRule.objects.filter(is_active=True))
+    queryset = persons if persons is not None else Person.objects.all()
+    ids = list(queryset.values_list("id", flat=True)) if hasattr(queryset, "values_list") else [p.pk for p in queryset]
+    total = 0
+    now = timezone.now()
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        with transaction.atomic():
+            batch = Person.objects.filter(id__in=chunk).prefetch_related("citizenships", "vulnerabilities")
+            flags = [flag for person in batch for flag in _flags_for(person, _facts_of(person), rules, now)]
+            RiskFlag.objects.filter(person_id__in=chunk).delete()
+            RiskFlag.objects.bulk_create(flags)
+            total += len(flags)
+    return total
+
+
+@transaction.atomic
+def risk_rule_save(*, actor, origin: Origin, rule: RiskRule) -> RiskRule:
+    """Save a rule and recompute everyone's flags, so no record shows a stale flag."""
+    rule.updated_at = timezone.now()
+    rule.full_clean()
+    rule.save()
+    audit_record(actor=actor, origin=origin, action=AuditEvent.Action.RISK_RULE_CHANGED, target=rule)
+    risk_flags_refresh()
+    return rule
+
+
+def derive_current_status(events: list[StatusEvent]) -> tuple[str, datetime | None]:
+    """Current status from a timeline: the latest event that is neither informational nor
+    corrected by a later entry. Ordered by when it happened, not when it was recorded,
+    because field reports arrive late. "Registered" is only the starting point: any other
+    standing event outranks it, even one that happened before the registration (a report
+    typed right after registering, with the form's minute-precision time, is one)."""
+    corrected = {event.corrects_id for event in events if event.corrects_id}
+    standing = [e for e in events if e.pk not in corrected and e.kind not in INFORMATIONAL_KINDS]
+    if not standing:
+        return StatusKind.REGISTERED, None
+    latest = max(standing, key=lambda event: (event.kind != StatusKind.REGISTERED, event.occurred_at, event.pk))
+    return latest.kind, latest.occurred_at
+
+
+def _lock_person(person: Person) -> Person:
+    return Person.objects.select_for_update().get(pk=person.pk)
+
+
+@transaction.atomic
+def status_event_add(
+    *,
+    actor,
+    origin: Origin,
+    person: Person,
+    kind: str,
+    occurred_at: datetime,
+    source: str,
+    crossing_point=None,
+    place_note: str = "",
+    note: str = "",
+    corrects: StatusEvent | None = None,
+    data: dict | None = None,
+    actor_label: str | None = None,
+) -> StatusEvent:
+    """Append an event to a person's timeline and re-derive their current status."""
+    person = _lock_person(person)
+    if occurred_at > timezone.now() + CLOCK_SKEW_ALLOWANCE:
+        raise RegistryValidationError(RegistryError.EVENT_IN_FUTURE, "occurred_at")
+    if corrects is not None and corrects.person_id != person.pk:
+        raise RegistryValidationError(RegistryError.CORRECTION_OTHER_PERSON, "corrects")
+    if kind == StatusKind.ENTERED_IN_ERROR and corrects is None:
+        raise RegistryValidationError(RegistryError.CORRECTION_NEEDS_TARGET, "corrects")
+    if kind == StatusKind.CROSSED and crossing_point is None and not place_note.strip():
+        raise RegistryValidationError(RegistryError.CROSSING_NEEDS_PLACE, "crossing_point")
+    event = StatusEvent(
+        person=person,
+        kind=kind,
+        occurred_at=occurred_at,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+        source=source,
+        crossing_point=crossing_point,
+        place_note=clean_name(place_note),
+        note=note.strip(),
+        corrects=corrects,
+        data=data or {},
+    )
+    event.full_clean(exclude=["person", "recorded_by", "crossing_point", "corrects"], validate_constraints=False)
+    event.save()
+    _person_status_rederive(person)
+    audit_record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.STATUS_EVENT_ADDED,
+        target=event,
+        person_id=person.pk,
+        changes={"kind": kind, "corrects": corrects.pk if corrects else None},
+        actor_label=actor_label,
+    )
+    return event
+
+
+def _person_status_rederive(person: Person) -> None:
+    status, at = derive_current_status(list(StatusEvent.objects.filter(person=person)))
+    Person.objects.filter(pk=person.pk).update(current_status=status, current_status_at=at or person.created_at)
+    person.current_status, person.current_status_at = status, at or person.created_at
+
+
+# Fields staff may change directly. Location and intent changes also go on the timeline.
+EDITABLE_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "sex",
+    "relationship",
+    "region",
+    "city",
+    "location_note",
+    "intent",
+    "needs_note",
+)
+LOCATION_FIELDS = ("region", "city", "location_note")
+CLEANED_TEXT_FIELDS = ("given_name", "family_name", "city", "location_note")
+
+
+@transaction.atomic
+def person_update(
+    *,
+    actor,
+    origin: Origin,
+    person: Person,
+    changes: dict,
+    citizenships: list[str] | None = None,
+    vulnerabilities: list[str] | None = None,
+    contacts: list[ContactInput] | None = None,
+    expected_version: int | None = None,
+    source: str = StatusEvent.Source.STAFF,
+    actor_label: str | None = None,
+) -> Person:
+    """Change a person's details. Optimistic concurrency: with `expected_version`, an
+    edit based on a stale copy is refused rather than silently overwriting."""
+    locked = _lock_person(person)
+    if expected_version is not None and locked.version != expected_version:
+        raise RegistryValidationError(RegistryError.VERSION_CONFLICT)
+    before = {name: getattr(locked, name) for name in EDITABLE_FIELDS}
+    for name, value in changes.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValueError(f"{name} is not an editable field")
+        setattr(locked, name, clean_name(value or "") if name in CLEANED_TEXT_FIELDS else value)
+    if not locked.given_name and not locked.family_name:
+        raise RegistryValidationError(RegistryError.NAME_EMPTY, "given_name")
+    changed = [name for name in EDITABLE_FIELDS if getattr(locked, name) != before[name]]
+    if citizenships is not None:
+        current = set(locked.citizenships.values_list("country", flat=True))
+        if current != set(citizenships):
+            locked.citizenships.exclude(country__in=citizenships).delete()
+            Citizenship.objects.bulk_create(
+                [Citizenship(person=locked, country=code) for code in set(citizenships) - current]
+            )
+            changed.append("citizenships")
+    if vulnerabilities is not None:
+        current = set(locked.vulnerabilities.values_list("kind", flat=True))
+        if current != set(vulnerabilities):
+            locked.vulnerabilities.exclude(kind__in=vulnerabilities).delete()
+            Vulnerability.objects.bulk_create(
+                [Vulnerability(person=locked, kind=kind) for kind in set(vulnerabilities) - current]
+            )
+            changed.append("vulnerabilities")
+    if contacts is not None:
+        current_contacts = list(locked.contacts.all())
+        wanted = {(c.kind, c.value, c.messenger) for c in contacts}
+        # Values are encrypted with a random IV, so compare after decryption, in Python.
+        if {(c.kind, c.value, c.messenger) for c in current_contacts} != wanted:
+            locked.contacts.all().delete()
+            ContactPoint.objects.bulk_create(
+                [
+                    ContactPoint(person=locked, kind=kind, value=value, messenger=messenger)
+                    for kind, value, messenger in sorted(wanted)
+                ]
+            )
+            changed.append("contacts")
+    if not changed:
+        return locked
+    now = timezone.now()
+    locked.name_folded = _folded(f"{locked.given_name} {locked.family_name}")
+    locked.updated_at = now
+    locked.version += 1
+    locked.full_clean(
+        exclude=["household", "registration", "created_by"], validate_unique=False, validate_constraints=False
+    )
+    locked.save()
+    recorded_by = actor if actor is not None and actor.is_authenticated else None
+    if "intent" in changed:
+        StatusEvent.objects.create(
+            person=locked,
+            kind=StatusKind.INTENT_CHANGED,
+            occurred_at=now,
+            recorded_by=recorded_by,
+            source=source,
+            data={"from": before["intent"], "to": locked.intent},
+        )
+    if any(name in changed for name in LOCATION_FIELDS):
+        StatusEvent.objects.create(
+            person=locked,
+            kind=StatusKind.LOCATION_UPDATED,
+            occurred_at=now,
+            recorded_by=recorded_by,
+            source=source,
+            data={"region": locked.region},
+        )
+    if {"sex", "birth_year", "birth_month", "birth_day", "citizenships", "vulnerabilities"} & set(changed):
+        risk_flags_refresh(persons=[locked])
+    audit_record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.PERSON_UPDATED,
+        target=locked,
+        person_id=locked.pk,
+        changes={"fields": changed},
+        actor_label=actor_label,
+    )
+    return locked
+
+
+@transaction.atomic
+def person_create(
+    *, actor, origin: Origin, data: PersonInput, household: Household | None = None, channel: str = Channel.STAFF
+) -> Person:
+    """A person entered by staff or over the API (not through the public form)."""
+    now = timezone.now()
+    source = StatusEvent.Source.API if channel == Channel.API else StatusEvent.Source.STAFF
+    (person,) = persons_insert(
+        actor=actor,
+        origin=origin,
+        people=[data],
+        household=household,
+        registration=None,
+        consent_given_at=None,
+        occurred_at=now,
+        source=source,
+    )
+    return person
+
+
+SELF_SERVICE_LABEL = "registrant (private link)"
+
+
+@transaction.atomic
+def registration_self_report(
+    *,
+    origin: Origin,
+    registration: Registration,
+    persons: list[Person],
+    intent: str | None = None,
+    location: dict | None = None,
+    crossed_point=None,
+    crossed_at: datetime | None = None,
+    staying: bool = False,
+) -> list[StatusEvent]:
+    """What a registrant reports through their private link, for the persons they pick.
+
+    Every report becomes timeline events with source "self", attributed to the link.
+    """
+    events: list[StatusEvent] = []
+    for person in persons:
+        if person.registration_id != registration.pk:
+            raise PermissionError("person is not part of this registration")
+        changes = {}
+        if intent:
+            changes["intent"] = intent
+        if staying:
+            changes["intent"] = "stay"
+        if location:
+            changes.update(location)
+        if changes:
+            person_update(
+                actor=None,
+                origin=origin,
+                person=person,
+                changes=changes,
+                source=StatusEvent.Source.SELF_SERVICE,
+                actor_label=SELF_SERVICE_LABEL,
+            )
+        if crossed_point is not None:
+            events.append(
+                status_event_add(
+                    actor=None,
+                    origin=origin,
+                    person=person,
+                    kind=StatusKind.CROSSED,
+                    occurred_at=crossed_at or timezone.now(),
+                    source=StatusEvent.Source.SELF_SERVICE,
+                    crossing_point=crossed_point,
+                    actor_label=SELF_SERVICE_LABEL,
+                )
+            )
+        if staying:
+            events.append(
+                status_event_add(
+                    actor=None,
+                    origin=origin,
+                    person=person,
+                    kind=StatusKind.STAYING,
+                    occurred_at=timezone.now(),
+                    source=StatusEvent.Source.SELF_SERVICE,
+                    actor_label=SELF_SERVICE_LABEL,
+                )
+            )
+    return events

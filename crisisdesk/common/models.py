@@ -5,20 +5,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.common.append_only import AppendOnlyModel
+
 
 class AuditLogIsAppendOnly(Exception):
     """Raised on any attempt to change or delete an audit event."""
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AuditLogIsAppendOnly("audit events cannot be updated")
-
-    def delete(self):
-        raise AuditLogIsAppendOnly("audit events cannot be deleted")
-
-
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """One audited action. Rows are only ever inserted (see docs/subsystems/audit.md).
 
     Targets are stored by type and id, not by foreign key, so that the trail outlives
@@ -62,7 +56,7 @@ class AuditEvent(models.Model):
     person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     changes = models.JSONField(default=dict, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
+    append_only_error = AuditLogIsAppendOnly
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -70,14 +64,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.target_type}:{self.target_id}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AuditLogIsAppendOnly("audit events cannot be updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AuditLogIsAppendOnly("audit events cannot be deleted")
 
 
 class BenchRow(models.Model):

@@ -87,7 +87,23 @@ class NameField(forms.CharField):
         return clean_name(super().to_python(value) or "")
 
 
-class PersonForm(BootstrapFormMixin, forms.Form):
+class PersonIdentityMixin:
+    """The rules a person's names and birth date follow in every form."""
+
+    def check_names_and_birth(self, cleaned: dict) -> None:
+        if (
+            "given_name" in cleaned
+            and "family_name" in cleaned
+            and not (cleaned["given_name"] or cleaned["family_name"])
+        ):
+            self.add_error("given_name", MESSAGES[RegistryError.NAME_EMPTY])
+        try:
+            validate_birth_date(cleaned.get("birth_year"), cleaned.get("birth_month"), cleaned.get("birth_day"))
+        except RegistryValidationError as error:
+            self.add_error(error.field, forms.ValidationError(error.message, code=error.code))
+
+
+class PersonForm(PersonIdentityMixin, BootstrapFormMixin, forms.Form):
     relationship = forms.ChoiceField(label=_("Relationship"), choices=Relationship.choices, initial=Relationship.SELF)
     # One of the two is enough: some people have a single name.
     given_name = NameField(label=_("Given name"), required=False, help_text=_("As you write it, in any alphabet."))
@@ -167,16 +183,7 @@ class PersonForm(BootstrapFormMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            "given_name" in cleaned
-            and "family_name" in cleaned
-            and not (cleaned["given_name"] or cleaned["family_name"])
-        ):
-            self.add_error("given_name", MESSAGES[RegistryError.NAME_EMPTY])
-        try:
-            validate_birth_date(cleaned.get("birth_year"), cleaned.get("birth_month"), cleaned.get("birth_day"))
-        except RegistryValidationError as error:
-            self.add_error(error.field, forms.ValidationError(error.message, code=error.code))
+        self.check_names_and_birth(cleaned)
         if cleaned.get("document_number") and not cleaned.get("document_kind"):
             cleaned["document_kind"] = IdentityDocument.Kind.OTHER
         if cleaned.get("messenger_handle") and not cleaned.get("messenger"):
@@ -374,7 +381,7 @@ class PersonFilterForm(forms.Form):
             )
 
 
-class PersonEditForm(BootstrapFormMixin, forms.Form):
+class PersonEditForm(PersonIdentityMixin, BootstrapFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     given_name = NameField(label=_("Given name"), required=False)
     family_name = NameField(label=_("Family name"), required=False)
@@ -404,16 +411,7 @@ class PersonEditForm(BootstrapFormMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            "given_name" in cleaned
-            and "family_name" in cleaned
-            and not (cleaned["given_name"] or cleaned["family_name"])
-        ):
-            self.add_error("given_name", MESSAGES[RegistryError.NAME_EMPTY])
-        try:
-            validate_birth_date(cleaned.get("birth_year"), cleaned.get("birth_month"), cleaned.get("birth_day"))
-        except RegistryValidationError as error:
-            self.add_error(error.field, forms.ValidationError(error.message, code=error.code))
+        self.check_names_and_birth(cleaned)
         return cleaned
 
 

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.common.append_only import AppendOnlyModel
 from crisisdesk.common.encryption import EncryptedTextField
 
 
@@ -294,15 +295,9 @@ class TimelineIsAppendOnly(Exception):
     """Raised on any attempt to change or delete a status event."""
 
 
-class StatusEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TimelineIsAppendOnly("status events cannot be updated; add a correction")
+class StatusEvent(AppendOnlyModel):
+    """One fact on a person's timeline. Never changed: a correction is a new event."""
 
-    def delete(self):
-        raise TimelineIsAppendOnly("status events cannot be deleted; add a correction")
-
-
-class StatusEvent(models.Model):
     class Source(models.TextChoices):
         STAFF = "staff", _("Staff")
         SELF_SERVICE = "self", _("The person, through their private link")
@@ -327,7 +322,7 @@ class StatusEvent(models.Model):
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
     data = models.JSONField(default=dict, blank=True)
 
-    objects = StatusEventQuerySet.as_manager()
+    append_only_error = TimelineIsAppendOnly
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -336,14 +331,6 @@ class StatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TimelineIsAppendOnly("status events cannot be updated; add a correction")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TimelineIsAppendOnly("status events cannot be deleted; add a correction")
 
 
 class RiskRule(models.Model):

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from ninja import Field, Schema
-from pydantic import AwareDatetime, ValidationInfo, field_validator
+from pydantic import AwareDatetime, field_validator, model_validator
 
 from crisisdesk.accounts.permissions import Permission, has_permission
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
@@ -146,19 +146,19 @@ def _documents(documents: list[DocumentIn]) -> list[DocumentIn]:
     return result
 
 
-def _name(value: str, field: str) -> str:
-    """A name as stored must not be empty once invisible characters and spacing are
-    cleaned away (`clean_name`), or a name of only zero-width spaces would pass."""
-    if not clean_name(value):
-        raise RegistryValidationError(RegistryError.NAME_EMPTY, field)
-    return value
+def _names_present(given_name: str | None, family_name: str | None) -> None:
+    """One of the two names is enough (some people have a single name), but not none,
+    once invisible characters and spacing are cleaned away (`clean_name`): a name of
+    only zero-width spaces must not pass."""
+    if not clean_name(given_name or "") and not clean_name(family_name or ""):
+        raise RegistryValidationError(RegistryError.NAME_EMPTY, "given_name")
 
 
 class PersonCreateIn(Schema):
     """A person entered over the API."""
 
-    given_name: str = Field(max_length=200)
-    family_name: str = Field(max_length=200)
+    given_name: str = Field("", max_length=200)
+    family_name: str = Field("", max_length=200)
     birth: str | None = Field(None, description="YYYY, YYYY-MM or YYYY-MM-DD", examples=["1985-06-15"])
     sex: SexCode = Sex.UNKNOWN.value
     relationship: RelationshipCode = Relationship.SELF.value
@@ -173,10 +173,10 @@ class PersonCreateIn(Schema):
     location_note: str = Field("", max_length=500)
     intent: IntentCode = Intent.UNKNOWN.value
 
-    @field_validator("given_name", "family_name")
-    @classmethod
-    def _name_valid(cls, value: str, info: ValidationInfo) -> str:
-        return _name(value, info.field_name)
+    @model_validator(mode="after")
+    def _names_valid(self) -> "PersonCreateIn":
+        _names_present(self.given_name, self.family_name)
+        return self
 
     @field_validator("birth")
     @classmethod
@@ -267,10 +267,11 @@ class PersonUpdateIn(Schema):
             raise ValueError("may not be null")
         return value
 
-    @field_validator("given_name", "family_name")
-    @classmethod
-    def _name_valid(cls, value: str, info: ValidationInfo) -> str:
-        return _name(value, info.field_name)
+    @model_validator(mode="after")
+    def _names_valid(self) -> "PersonUpdateIn":
+        if self.given_name is not None and self.family_name is not None:
+            _names_present(self.given_name, self.family_name)
+        return self
 
     @field_validator("birth")
     @classmethod

@@ -567,8 +567,7 @@ def test_impossible_birth_date_is_422_and_saves_nothing(api):
         ({"birth": "1850"}, RegistryError.BIRTH_YEAR_TOO_EARLY, "birth"),
         ({"contacts": [{"kind": "phone", "value": "12345"}]}, RegistryError.PHONE_INVALID, "contacts.0.value"),
         ({"contacts": [{"kind": "phone", "value": "call me"}]}, RegistryError.PHONE_INVALID, "contacts.0.value"),
-        ({"given_name": " \u200b "}, RegistryError.NAME_EMPTY, "given_name"),
-        ({"family_name": ""}, RegistryError.NAME_EMPTY, "family_name"),
+        ({"given_name": " \u200b ", "family_name": ""}, RegistryError.NAME_EMPTY, "given_name"),
         ({"citizenships": ["IL", "XX"]}, RegistryError.COUNTRY_UNKNOWN, "citizenships.1"),
         (
             {"documents": [{"kind": "passport", "number": "1", "issuing_country": "QQ"}]},
@@ -648,6 +647,14 @@ def test_stale_version_is_409(api, person):
     assert (person.city, person.version) == ("Kyiv", 2)
 
 
+def test_create_accepts_a_single_name(api):
+    """Some people have one name; either name alone is enough."""
+    response = api("consul").post(PERSONS, new_person_body(family_name=""), content_type="application/json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["family_name"] == ""
+
+
 def test_update_needs_a_version(api, person):
     response = patch(api, person, city="Kyiv")
     assert response.status_code == 422
@@ -658,7 +665,7 @@ def test_update_needs_a_version(api, person):
     ("body", "code", "field"),
     [
         ({"birth": "2022-02-30"}, RegistryError.BIRTH_DATE_INVALID, "birth"),
-        ({"family_name": "  "}, RegistryError.NAME_EMPTY, "family_name"),
+        ({"given_name": "", "family_name": "  "}, RegistryError.NAME_EMPTY, "given_name"),
         ({"region": "XX-1"}, RegistryError.REGION_UNKNOWN, "region"),
         ({"citizenships": ["ZZ"]}, RegistryError.COUNTRY_UNKNOWN, "citizenships.0"),
         ({"sex": None}, "invalid", "sex"),

@@ -182,3 +182,26 @@ def test_register_page_falls_back_to_english(client):
     html = response.content.decode()
     assert '<html lang="en" dir="ltr">' in html
     assert "<title>Register with the embassy</title>" in html
+
+
+def test_every_translatable_string_in_the_code_is_in_the_catalogs(tmp_path, settings):
+    """A string marked for translation but never extracted would show in English on a
+    Hebrew page. Re-extract into a copy of the catalogs: nothing new may appear."""
+    import shutil
+
+    from django.core.management import call_command
+
+    if shutil.which("msgmerge") is None:
+        pytest.fail("gettext is needed (scripts/ensure-system-packages installs it)")
+    copy = tmp_path / "locale"
+    shutil.copytree(LOCALE_DIR, copy)
+    settings.LOCALE_PATHS = [copy]
+    call_command(
+        "makemessages",
+        locale=["he"],
+        ignore_patterns=[".venv/*", "var/*", "tests/*", "bench/*", "*/tests/*", "namebridge/*", "*/locale"],
+        verbosity=0,
+    )
+    fresh = {entry.msgid for entry in parse_po(copy / "he" / "LC_MESSAGES" / "django.po") if entry.msgid}
+    known = {entry.msgid for entry in parse_po(LOCALE_DIR / "he" / "LC_MESSAGES" / "django.po") if entry.msgid}
+    assert fresh - known == set(), "run makemessages and translate the new strings"

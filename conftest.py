@@ -24,8 +24,9 @@ def as_persona(users):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The rate limiter counts in the cache; each test starts with no history."""
+def _fresh_process_state():
+    """The rate limiter counts in the cache, and the name index mirrors the database: each
+    test starts with neither carrying anything over."""
     from django.conf import settings
 
     if not settings.configured:  # framework-free tests run without Django
@@ -33,6 +34,10 @@ def _fresh_cache():
         return
     from django.core.cache import cache
 
+    from crisisdesk.registry.search import search_index_reset
+
     cache.clear()
+    search_index_reset()  # each test's database starts afresh; so must the name index
     yield
     cache.clear()
+    search_index_reset()

@@ -794,6 +794,8 @@ def main(argv: list[str]) -> int:
         print(json.dumps(verify(args.verify)))
         return 0
     if args.suite:
+        # On SIGTERM (also forwarded by with-throwaway-postgres) unwind, so gunicorn is stopped.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         workdir = Path(tempfile.mkdtemp(prefix=f"crisisdesk-bench-{args.suite}-"))
         try:
             args.result_file.write_text(json.dumps(run_suite(args.suite, args, workdir)))

@@ -20,6 +20,7 @@ from ninja.security import HttpBearer
 
 from crisisdesk.accounts.tokens import token_authenticate
 from crisisdesk.registry.api import router as registry_router
+from crisisdesk.registry.api import search_router as person_search_router
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
 
 
@@ -63,6 +64,7 @@ api = NinjaAPI(
     auth=ApiTokenAuth(),
 )
 api.add_router("/v1/registry/", registry_router)
+api.add_router("/v1/persons/", person_search_router)
 
 
 def _error(request, status: int, code: str, message: str, field: str | None = None, **extra):

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "axes",
     "ninja",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "crisisdesk.common",
     "crisisdesk.accounts",
     "crisisdesk.border",
@@ -89,6 +91,10 @@ def database_from_env(default_sqlite_path: Path) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": default_sqlite_path,
+        # A new SQLite connection re-runs the PRAGMAs and re-reads the schema; keeping it
+        # per worker thread is the largest single saving measured in docs/benchmarks.md.
+        "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock
             # at BEGIN so concurrent writers queue on busy_timeout instead of failing with
@@ -208,6 +214,10 @@ CRISISDESK_TRUSTED_PROXY_COUNT = env.int("CRISISDESK_TRUSTED_PROXY_COUNT", defau
 CRISISDESK_BENCH_ENDPOINTS = False
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Background jobs: the Django Tasks API (django-tasks backport), stored in the database and
+# run by `manage.py db_worker` (make run starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 LOGGING = {
     "version": 1,

@@ -18,12 +18,15 @@ from crisisdesk.registry.schemas import (
     PersonDetailOut,
     PersonListQuery,
     PersonPageOut,
+    PersonSearchPageOut,
+    PersonSearchQuery,
     PersonUpdateIn,
     StatusEventIn,
     StatusEventOut,
 )
 
 router = Router(tags=["registry"])
+search_router = Router(tags=["search"])
 
 
 def _origin(request) -> Origin:
@@ -33,6 +36,16 @@ def _origin(request) -> Origin:
 @router.get("/persons", response=PersonPageOut, url_name="person_list")
 def person_list(request, query: Query[PersonListQuery]):
     """Persons matching the filters, 50 a page, ordered by family name."""
+    return selectors.person_page(
+        actor=request.auth, origin=_origin(request), filters=query.filters(), page_number=query.page
+    )
+
+
+@search_router.get("/search", response=PersonSearchPageOut, url_name="person_search")
+def person_search(request, query: Query[PersonSearchQuery]):
+    """Persons whose name, in Hebrew, Cyrillic or Latin script and any spelling, matches `q`,
+    best first, with a score and the reason; or the household of a reference code. Year of
+    birth and sex only break ties. Scoped, paginated and audited like the list."""
     return selectors.person_page(
         actor=request.auth, origin=_origin(request), filters=query.filters(), page_number=query.page
     )

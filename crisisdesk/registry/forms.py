@@ -369,16 +369,18 @@ class PersonFilterForm(forms.Form):
     vulnerability = forms.ChoiceField(
         label=_("Need"), required=False, choices=[("", _("Any need")), *Vulnerability.Kind.choices]
     )
+    possible_duplicate = forms.BooleanField(label=_("Possibly registered twice"), required=False)
 
     def __init__(self, *args, risk_rules=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["risk_flag"].choices = [("", _("Any flag")), *((rule.code, rule.label) for rule in risk_rules)]
         for field in self.fields.values():
-            field.widget.attrs["class"] = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                field.widget.attrs["class"] = "form-control form-control-sm"
 
 
 class PersonEditForm(PersonIdentityMixin, BootstrapFormMixin, forms.Form):

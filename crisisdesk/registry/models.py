@@ -381,3 +381,42 @@ class RiskFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule.code} on {self.person_id}"
+
+
+class SearchChange(models.Model):
+    """An outbox row: the names of this person changed (or, with no person, everything did).
+
+    Written in the same transaction as the change. Each process keeps its in-memory
+    name index in step by reading the rows it has not applied yet (registry/search.py).
+    Holds ids only, never names.
+    """
+
+    person_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"search change {self.pk} (person {self.person_id})"
+
+
+class PossibleDuplicate(models.Model):
+    """A registrant who may already have been registered: found by name search after a
+    registration, shown to staff, never to the public."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="possible_duplicates")
+    candidate = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    explanation = models.TextField(blank=True)
+    found_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "candidate"], name="possible_duplicate_unique_pair"),
+            models.CheckConstraint(condition=~Q(person=F("candidate")), name="possible_duplicate_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} may be {self.candidate_id} ({self.score:.0f})"

@@ -14,6 +14,7 @@ from crisisdesk.common.audit import audit_record
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import origin_from_request
 from crisisdesk.common.ratelimit import public_rate_limit
+from crisisdesk.registry.duplicates import possible_matches
 from crisisdesk.registry.errors import RegistryValidationError
 from crisisdesk.registry.forms import PersonForm, PersonFormSet, RegistrationForm, SelfUpdateForm
 from crisisdesk.registry.inputs import RegistrationInput
@@ -35,20 +36,22 @@ def _people_requested(request) -> int:
         return 1
 
 
-def registration_form_handle(request, *, actor, channel: str, audit_channel: str):
+def registration_form_handle(request, *, actor, channel: str, audit_channel: str, warn_duplicates: bool = False):
     """The household form, shared by the public page and the staff page.
 
-    Returns (result, form, people): a RegistrationResult when saved, else None and the
-    bound or fresh forms to render again.
+    Returns (result, form, people, duplicates): a RegistrationResult when saved, else None
+    and the bound or fresh forms to render again. With `warn_duplicates` (staff), people
+    who may already be registered stop the save until the form is re-sent with
+    `confirm_new`; `duplicates` then lists, per person, who they may be.
     """
     if request.method != "POST":
         form = RegistrationForm()
         people = PersonFormSet(prefix="person", initial=[{}] * _people_requested(request))
-        return None, form, people
+        return None, form, people, []
     form = RegistrationForm(request.POST)
     people = PersonFormSet(request.POST, prefix="person")
     if not (form.is_valid() and people.is_valid()):
-        return None, form, people
+        return None, form, people, []
     data = form.cleaned_data
     registration_input = RegistrationInput(
         people=tuple(
@@ -64,6 +67,10 @@ def registration_form_handle(request, *, actor, channel: str, audit_channel: str
         consent_given=data["consent"],
         reporter=form.reporter(),
     )
+    if warn_duplicates and not request.POST.get("confirm_new"):
+        duplicates = possible_matches(registration_input.people)
+        if any(duplicates):
+            return None, form, people, list(zip(registration_input.people, duplicates, strict=True))
     try:
         result = registration_submit(
             origin=origin_from_request(request, channel=audit_channel),
@@ -73,12 +80,13 @@ def registration_form_handle(request, *, actor, channel: str, audit_channel: str
         )
     except RegistryValidationError as error:
         form.add_error(None, error.message)
-        return None, form, people
-    return result, form, people
+        return None, form, people, []
+    return result, form, people, []
 
 
-def registration_form_context(form, people, **extra) -> dict:
+def registration_form_context(form, people, duplicates=(), **extra) -> dict:
     return {
+        "duplicates": duplicates,
         "form": form,
         "people": people,
         "empty_person": people.empty_form,
@@ -92,14 +100,16 @@ def registration_form_context(form, people, **extra) -> dict:
 @public_rate_limit("register")
 def register(request):
     """One submission registers the whole household (formset of people)."""
-    result, form, people = registration_form_handle(
+    result, form, people, _duplicates = registration_form_handle(
         request, actor=None, channel=Channel.PUBLIC, audit_channel=AuditEvent.Channel.PUBLIC
     )
     if result is not None:
         request.session[SESSION_RESULT_KEY] = {
             "reference": result.registration.reference_display,
             "token": result.update_token,
-            "people": result.registration.persons.count(),
+            "people": sum(1 for form in people.forms if form.cleaned_data)
+            if result.created
+            else result.registration.persons.count(),
         }
         return redirect("registry:register_done")
     return render(request, "registry/public/register.html", registration_form_context(form, people))

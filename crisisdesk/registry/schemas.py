@@ -320,6 +320,28 @@ class PersonListQuery(Schema):
         )
 
 
+class PersonSearchQuery(Schema):
+    q: str = Field(min_length=1, max_length=200, description="a name in any script and spelling, or a reference")
+    birth_year: int | None = Field(None, ge=1800, le=2200, description="ranks people born that year higher")
+    sex: SexCode | None = Field(None, description="ranks people of that sex higher")
+    status: StatusKindCode | None = None
+    region: str | None = None
+    intent: IntentCode | None = None
+    citizenship: str | None = Field(None, description="ISO 3166-1 alpha-2 code")
+    page: int = Field(1, ge=1)
+
+    def filters(self) -> PersonFilters:
+        return PersonFilters(
+            status=self.status or "",
+            region=self.region or "",
+            intent=self.intent or "",
+            citizenship=self.citizenship or "",
+            query=self.q.strip(),
+            birth_year=self.birth_year,
+            sex=self.sex or "",
+        )
+
+
 class StatusEventIn(Schema):
     kind: StatusKindCode
     occurred_at: AwareDatetime
@@ -463,6 +485,33 @@ class StatusEventOut(Schema):
     @staticmethod
     def resolve_corrects(event) -> int | None:
         return event.corrects_id
+
+
+class PersonSearchItemOut(PersonListItemOut):
+    score: float | None = Field(None, description="0–100; null when the query was a reference code")
+    explanation: str | None = Field(None, description="why the name matched")
+    matched_name: str | None = Field(None, description="the spelling that matched")
+
+    @staticmethod
+    def resolve_score(person) -> float | None:
+        match = getattr(person, "name_match", None)
+        return round(match.score, 1) if match else None
+
+    @staticmethod
+    def resolve_explanation(person) -> str | None:
+        match = getattr(person, "name_match", None)
+        return match.explanation if match else None
+
+    @staticmethod
+    def resolve_matched_name(person) -> str | None:
+        match = getattr(person, "name_match", None)
+        return match.matched_name if match else None
+
+
+class PersonSearchPageOut(PersonPageOut):
+    """One page of search results, best match first."""
+
+    results: list[PersonSearchItemOut]
 
 
 class PersonDetailOut(Schema):

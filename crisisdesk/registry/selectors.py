@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
 from crisisdesk.accounts.permissions import Permission, has_permission
 from crisisdesk.common.audit import audit_record
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
-from crisisdesk.registry.models import Person, Registration, RiskFlag, StatusEvent
-from namebridge import fold
+from crisisdesk.registry.models import Person, PossibleDuplicate, Registration, RiskFlag, StatusEvent
+from crisisdesk.registry.search import PersonMatch, person_name_search
 
 PAGE_SIZE = 50
 
@@ -29,7 +29,11 @@ class PersonFilters:
     citizenship: str = ""
     risk_flag: str = ""
     vulnerability: str = ""
+    possible_duplicate: bool = False
     query: str = ""
+    # Tie-breakers for a name search; they rank, they do not filter.
+    birth_year: int | None = None
+    sex: str = ""
     extra: dict = field(default_factory=dict)
 
     def as_audit(self) -> dict:
@@ -42,6 +46,7 @@ class PersonFilters:
             "citizenship": self.citizenship,
             "risk_flag": self.risk_flag,
             "vulnerability": self.vulnerability,
+            "possible_duplicate": self.possible_duplicate,
         }
         values = {key: value for key, value in values.items() if value}
         if self.query:
@@ -54,7 +59,9 @@ def _require(actor, permission: Permission) -> None:
         raise PermissionDenied
 
 
-def person_queryset(*, actor, filters: PersonFilters) -> QuerySet[Person]:
+def person_queryset(
+    *, actor, filters: PersonFilters, name_matches: list[PersonMatch] | None = None
+) -> QuerySet[Person]:
     """Persons matching `filters` that `actor` may see, with what a list row needs."""
     _require(actor, Permission.PERSON_VIEW)
     queryset = Person.objects.all()
@@ -70,29 +77,60 @@ def person_queryset(*, actor, filters: PersonFilters) -> QuerySet[Person]:
         queryset = queryset.filter(risk_flags__rule__code=filters.risk_flag)
     if filters.vulnerability:
         queryset = queryset.filter(vulnerabilities__kind=filters.vulnerability)
+    if filters.possible_duplicate:
+        queryset = queryset.filter(possible_duplicates__isnull=False).distinct()
     if filters.query:
-        queryset = _search(queryset, filters.query)
+        queryset = _search(queryset, filters.query, name_matches)
     return queryset.prefetch_related(
         "citizenships", "vulnerabilities", Prefetch("risk_flags", queryset=RiskFlag.objects.select_related("rule"))
     ).select_related("registration")
 
 
-def _search(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
-    """Reference code, or every word of the query inside a name or another spelling.
-    Cross-script matching comes with namebridge search (issue 3)."""
+SEARCH_LIMIT = 200
+
+
+def _reference_in(text: str) -> str | None:
+    """The registration reference the text holds ("ABCD-EFGH", any case), if it is one."""
     compact = text.replace("-", "").replace(" ", "").upper()
     if 6 <= len(compact) <= 12 and compact.isalnum() and Registration.objects.filter(reference=compact).exists():
-        return queryset.filter(registration__reference=compact)
-    for word in fold(text).split():
-        matching_other_names = Person.objects.filter(other_names__folded__contains=word).values("id")
-        queryset = queryset.filter(name_folded__contains=word) | queryset.filter(id__in=matching_other_names)
-    return queryset.distinct()
+        return compact
+    return None
+
+
+def _search(queryset: QuerySet[Person], text: str, matches: list[PersonMatch] | None) -> QuerySet[Person]:
+    """A reference code, or a name in any script and spelling (namebridge), best match
+    first. At most SEARCH_LIMIT matches: a search is for finding someone, not for counting."""
+    reference = _reference_in(text)
+    if reference:
+        return queryset.filter(registration__reference=reference)
+    if matches is None:
+        matches = person_name_search(query=text, limit=SEARCH_LIMIT)
+    if not matches:
+        return queryset.none()
+    ids = [match.person_id for match in matches]
+    rank = Case(*(When(id=person_id, then=Value(position)) for position, person_id in enumerate(ids)))
+    return queryset.filter(id__in=ids).order_by(rank)
+
+
+def name_matches(filters: PersonFilters) -> list[PersonMatch] | None:
+    """The name matches of a search, or None when its text is empty or a reference code."""
+    if not filters.query.strip() or _reference_in(filters.query):
+        return None
+    return person_name_search(
+        query=filters.query, limit=SEARCH_LIMIT, birth_year=filters.birth_year, sex=filters.sex or None
+    )
 
 
 def person_page(*, actor, origin: Origin, filters: PersonFilters, page_number: int | str = 1) -> Page:
     """One page of the registry list, audited with the ids it shows."""
-    paginator = Paginator(person_queryset(actor=actor, filters=filters), PAGE_SIZE)
+    _require(actor, Permission.PERSON_VIEW)
+    matches = name_matches(filters)
+    paginator = Paginator(person_queryset(actor=actor, filters=filters, name_matches=matches), PAGE_SIZE)
     page = paginator.get_page(page_number)
+    if matches:
+        by_person = {match.person_id: match for match in matches}
+        for person in page.object_list:
+            person.name_match = by_person.get(person.pk)
     audit_record(
         actor=actor,
         origin=origin,
@@ -152,3 +190,12 @@ def registration_by_token(*, token: str) -> Registration | None:
     if not token or len(token) > 64:
         return None
     return Registration.objects.filter(update_token_digest=update_token_digest(token)).first()
+
+
+def person_possible_duplicates(*, actor, person: Person) -> list[tuple[Person, PossibleDuplicate]]:
+    """Who this person may also be registered as, either way round, best score first."""
+    _require(actor, Permission.PERSON_VIEW)
+    pairs = PossibleDuplicate.objects.filter(Q(person=person) | Q(candidate=person)).select_related(
+        "person", "candidate"
+    )
+    return [(pair.candidate if pair.person_id == person.pk else pair.person, pair) for pair in pairs]

@@ -32,6 +32,8 @@ from crisisdesk.registry.models import (
     Vulnerability,
 )
 from crisisdesk.registry.risk import PersonFacts, rule_reasons
+from crisisdesk.registry.search import search_changes_record
+from crisisdesk.registry.tasks import registration_duplicates_find
 from namebridge import clean_name, detect_script, fold
 
 # Crockford-style: no 0/O, 1/I/L or U, so a code read over a bad phone line survives.
@@ -127,6 +129,11 @@ def _registration_create(*, origin: Origin, data: RegistrationInput, channel: st
         occurred_at=now,
         source=source,
     )
+    if channel == Channel.PUBLIC:
+        # Checked by a worker: the registrant never waits for it or sees it. The task row
+        # is written in this transaction (the database backend), so it exists exactly when
+        # the registration does, and costs no second commit.
+        registration_duplicates_find.enqueue(registration.pk)
     audit_record(
         actor=actor,
         origin=origin,
@@ -250,6 +257,7 @@ def persons_insert(
         )
         flags += _flags_for(person, facts, active_rules, occurred_at)
     RiskFlag.objects.bulk_create(flags)
+    search_changes_record(person.pk for person in persons)
 
     if audit:
         audit_record_many(
@@ -478,6 +486,8 @@ def person_update(
         exclude=["household", "registration", "created_by"], validate_unique=False, validate_constraints=False
     )
     locked.save()
+    if {"given_name", "family_name", "birth_year", "sex"} & set(changed):
+        search_changes_record([locked.pk])
     recorded_by = actor if actor is not None and actor.is_authenticated else None
     if "intent" in changed:
         StatusEvent.objects.create(

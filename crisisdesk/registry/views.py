@@ -21,6 +21,7 @@ from crisisdesk.registry.selectors import (
     person_audit_trail,
     person_get,
     person_page,
+    person_possible_duplicates,
 )
 from crisisdesk.registry.services import person_update, status_event_add
 from crisisdesk.registry.validation import region_name
@@ -42,6 +43,7 @@ def person_list(request):
         citizenship=values.get("citizenship", ""),
         risk_flag=values.get("risk_flag", ""),
         vulnerability=values.get("vulnerability", ""),
+        possible_duplicate=bool(values.get("possible_duplicate")),
         query=values.get("q", ""),
     )
     page = person_page(
@@ -62,8 +64,8 @@ def person_list(request):
 @staff_required(Permission.PERSON_CREATE)
 def household_register(request):
     """Staff register a household, e.g. people who reach the border unregistered."""
-    result, form, people = registration_form_handle(
-        request, actor=request.user, channel=Channel.STAFF, audit_channel=AuditEvent.Channel.WEB
+    result, form, people, duplicates = registration_form_handle(
+        request, actor=request.user, channel=Channel.STAFF, audit_channel=AuditEvent.Channel.WEB, warn_duplicates=True
     )
     if result is not None:
         first = result.registration.persons.order_by("id").first()
@@ -71,7 +73,9 @@ def household_register(request):
             request, _("Registered. Reference %(reference)s.") % {"reference": result.registration.reference_display}
         )
         return redirect("registry:person_detail", person_id=first.pk)
-    return render(request, "registry/public/register.html", registration_form_context(form, people, staff=True))
+    return render(
+        request, "registry/public/register.html", registration_form_context(form, people, duplicates, staff=True)
+    )
 
 
 @staff_required(Permission.PERSON_VIEW)
@@ -89,6 +93,7 @@ def person_detail(request, person_id: int):
             "person": person,
             "flags": flags,
             "members": household_members(actor=request.user, person=person),
+            "possible_duplicates": person_possible_duplicates(actor=request.user, person=person),
             "audit_trail": person_audit_trail(actor=request.user, person=person),
             "can_view_contact": has_permission(request.user, Permission.PERSON_VIEW_CONTACT),
             "can_change": has_permission(request.user, Permission.PERSON_CHANGE),

@@ -14,10 +14,17 @@ def test_public_api_is_pinned():
     """The exported names are exactly these; changing them is an API change, made here on purpose."""
     assert sorted(namebridge.__all__) == [
         "Convention",
+        "Match",
+        "NameIndex",
         "Script",
         "clean_name",
         "detect_script",
+        "explain",
         "fold",
+        "hebrew_to_latin",
+        "latin_to_hebrew",
+        "normalize_name",
+        "score",
         "strip_invisible",
         "transliterate",
     ]
@@ -61,6 +68,20 @@ def test_import_reads_no_data_file():
         "assert t._letter_columns.cache_info().currsize == 0; "
         "namebridge = __import__('namebridge'); namebridge.transliterate('Юрій', namebridge.Convention.RU_ICAO_9303); "
         "assert t._letter_columns.cache_info().currsize == 1"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)  # noqa: S603
+    assert result.returncode == 0, result.stderr
+
+
+def test_import_reads_no_model_or_table():
+    """The learned model and the given-name table are read on first use, not at import time."""
+    code = (
+        "import namebridge, namebridge._model as m, namebridge._score as s; "
+        "assert m.load_model.cache_info().currsize == 0; "
+        "assert s._given_groups.cache_info().currsize == 0; "
+        "namebridge.score('Yosef Weinberg', 'יוסף ויינברג'); "
+        "assert m.load_model.cache_info().currsize == 1; "
+        "assert s._given_groups.cache_info().currsize == 1"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)  # noqa: S603
     assert result.returncode == 0, result.stderr

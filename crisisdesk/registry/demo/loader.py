@@ -44,6 +44,7 @@ from crisisdesk.registry.models import (
     IdentityDocument,
     Person,
     PersonName,
+    PossibleDuplicate,
     Registration,
     RiskFlag,
     RiskRule,
@@ -51,6 +52,7 @@ from crisisdesk.registry.models import (
     StatusKind,
     Vulnerability,
 )
+from crisisdesk.registry.search import search_changes_record
 from crisisdesk.registry.services import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
@@ -158,9 +160,11 @@ def demo_clear() -> int:
     # The timeline refuses deletes through the ORM (ADR 0002); demo records are the exception.
     timeline = StatusEvent.objects.filter(person__in=persons)
     timeline._raw_delete(timeline.db)
-    for model in (RiskFlag, Vulnerability, ContactPoint, IdentityDocument, Citizenship, PersonName):
+    for model in (RiskFlag, Vulnerability, ContactPoint, IdentityDocument, Citizenship, PersonName, PossibleDuplicate):
         model.objects.filter(person__in=persons).delete()
+    PossibleDuplicate.objects.filter(candidate__in=persons).delete()
     persons.delete()
+    search_changes_record([None])  # every process rebuilds its name index
     Household.objects.filter(registration__in=registrations).delete()
     registrations.delete()
     return removed

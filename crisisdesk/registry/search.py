@@ -1,0 +1,159 @@
+"""Cross-script person search over the registry.
+
+Each process holds one `namebridge.NameIndex` of every spelling of every person's name
+(the name as written, passport, native-script, former and other spellings), built on first
+use and kept in step with the database through an outbox: every service that changes
+names writes a `SearchChange` row in the same transaction, and each search first applies
+the rows this process has not seen. The trade-offs of this choice against a keys table in
+the database are in docs/subsystems/name-matching.md.
+
+`person_name_search` is the one entry point, for the registry list, the API, the
+"possibly already registered" checks, and later the border desk and duplicate detection.
+It knows nothing about permissions: callers are selectors and services that do.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from crisisdesk.registry.models import Person, PersonName, SearchChange
+from namebridge import NameIndex
+
+# Changes may commit out of id order on PostgreSQL (sequence values are taken at insert,
+# rows become visible at commit). Rows this recent are re-read until applied.
+LATE_COMMIT_WINDOW = timedelta(seconds=60)
+# More pending changes than this, and a rebuild is cheaper than applying them one by one.
+REBUILD_THRESHOLD = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMatch:
+    person_id: int
+    score: float
+    explanation: str
+    matched_name: str
+
+
+def search_changes_record(person_ids: Iterable[int | None]) -> None:
+    """Note that these persons' names changed (`None`: rebuild everything). Call inside the
+    transaction that changes them."""
+    SearchChange.objects.bulk_create([SearchChange(person_id=person_id) for person_id in person_ids])
+
+
+def _spellings(person_ids: Iterable[int] | None = None):
+    """(key, name, birth_year, sex) for every spelling of the given persons (or everyone).
+    Keys are (person id, 0) for the name as written and (person id, name id) for others."""
+    persons = Person.objects.all()
+    names = PersonName.objects.all()
+    if person_ids is not None:
+        ids = list(person_ids)
+        persons = persons.filter(id__in=ids)
+        names = names.filter(person_id__in=ids)
+    facts: dict[int, tuple[int | None, str]] = {}
+    for person_id, given, family, birth_year, sex in persons.values_list(
+        "id", "given_name", "family_name", "birth_year", "sex"
+    ).iterator(chunk_size=5000):
+        facts[person_id] = (birth_year, sex)
+        yield (person_id, 0), f"{given} {family}".strip(), birth_year, sex
+    for name_id, person_id, given, family in names.values_list("id", "person_id", "given_name", "family_name").iterator(
+        chunk_size=5000
+    ):
+        birth_year, sex = facts.get(person_id, (None, ""))
+        yield (person_id, name_id), f"{given} {family}".strip(), birth_year, sex
+
+
+class RegistryNameIndex:
+    """The process's name index and the outbox position it reflects."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._index: NameIndex | None = None
+        self._keys_of: dict[int, list[tuple[int, int]]] = {}
+        self._last_id = 0
+        self._recent_applied: dict[int, object] = {}
+
+    def reset(self) -> None:
+        """Forget everything; the next search rebuilds (tests call this between cases)."""
+        with self._lock:
+            self._index = None
+
+    def _add(self, index: NameIndex, rows) -> None:
+        for key, name, birth_year, sex in rows:
+            if not name:
+                continue
+            index.add(key, name, birth_year=birth_year, sex=sex or None)
+            self._keys_of.setdefault(key[0], []).append(key)
+
+    def _rebuild(self) -> None:
+        latest = SearchChange.objects.order_by("-id").values_list("id", "created_at").first()
+        index = NameIndex()
+        self._keys_of = {}
+        self._add(index, _spellings())
+        self._index = index
+        self._last_id = latest[0] if latest else 0
+        self._recent_applied = {}
+
+    def _pending(self) -> list[tuple[int, int | None]]:
+        recent = timezone.now() - LATE_COMMIT_WINDOW
+        rows = SearchChange.objects.filter(Q(id__gt=self._last_id) | Q(created_at__gte=recent)).values_list(
+            "id", "person_id"
+        )[: REBUILD_THRESHOLD + 1]
+        return [(change_id, person_id) for change_id, person_id in rows if change_id not in self._recent_applied]
+
+    def sync(self) -> None:
+        with self._lock:
+            if self._index is None:
+                self._rebuild()
+                return
+            pending = self._pending()
+            if not pending:
+                return
+            if len(pending) > REBUILD_THRESHOLD or any(person_id is None for _id, person_id in pending):
+                self._rebuild()
+                return
+            person_ids = {person_id for _id, person_id in pending}
+            for person_id in person_ids:
+                for key in self._keys_of.pop(person_id, []):
+                    self._index.remove(key)
+            self._add(self._index, _spellings(person_ids))
+            now = timezone.now()
+            for change_id, _person_id in pending:
+                self._recent_applied[change_id] = now
+                self._last_id = max(self._last_id, change_id)
+            cutoff = now - 2 * LATE_COMMIT_WINDOW
+            self._recent_applied = {key: at for key, at in self._recent_applied.items() if at >= cutoff}
+
+    def search(self, query: str, *, limit: int, birth_year: int | None, sex: str | None) -> list[PersonMatch]:
+        self.sync()
+        with self._lock:
+            assert self._index is not None  # noqa: S101 - sync() always leaves an index
+            # Several spellings of one person may match; ask for more and keep each person once.
+            matches = self._index.search(query, limit=limit * 3, birth_year=birth_year, sex=sex)
+        best: dict[int, PersonMatch] = {}
+        for match in matches:
+            person_id = match.key[0]
+            if person_id not in best:
+                best[person_id] = PersonMatch(person_id, match.score, match.explanation, match.name)
+        return list(best.values())[:limit]
+
+
+_registry_index = RegistryNameIndex()
+
+
+def person_name_search(
+    *, query: str, limit: int = 50, birth_year: int | None = None, sex: str | None = None
+) -> list[PersonMatch]:
+    """Persons whose name, in any spelling and script, matches `query`, best first."""
+    if not query.strip():
+        return []
+    return _registry_index.search(query, limit=limit, birth_year=birth_year, sex=sex)
+
+
+def search_index_reset() -> None:
+    _registry_index.reset()

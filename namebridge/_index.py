@@ -1,0 +1,339 @@
+"""An in-memory, incrementally updatable index of names: ``NameIndex``.
+
+Layout (all per *vocabulary token*, because distinct tokens are far fewer than names):
+
+* ``_vocab``: folded token → token id; ``_token_keys[id]``: its keys (``_keys.token_keys``);
+* ``_postings[id]``: the slots of the names that contain the token, a compact ``array('i')``;
+* ``_buckets``: skeleton key, and every one-class deletion of it → the token ids that have it.
+  A bucket with one token stores the bare int (most deletion keys belong to one token).
+
+A search looks up each query token separately (a bag of tokens, so word order and catalogue
+order do not matter): its skeleton keys and their deletions give candidate vocabulary tokens,
+which a vectorised string comparison (rapidfuzz ``cdist``) ranks; the best few per query token
+vote, weighted by similarity and rarity (IDF), for the names in their postings; the best-voted
+names are reranked by the full name similarity of ``_score``. Each stage is capped, so the work
+per query is bounded whatever the size of the index.
+
+Names are added, updated and removed in place; no rebuild is ever needed. A removed name leaves
+its tokens in the vocabulary (with shorter postings), which costs a little memory, not results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from array import array
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
+from namebridge._keys import TokenKeys, deletions, token_keys
+from namebridge._normalize import Script
+from namebridge._score import describe, equivalent_given_names, name_similarity, reduced_weight, token_match
+from namebridge._tokens import render_token, split_tokens
+
+__all__ = ["Match", "NameIndex"]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One search result: the caller's key, the name as added, a score 0–100 and why it matched."""
+
+    key: Hashable
+    name: str
+    score: float
+    explanation: str
+
+
+class NameIndex:
+    """Names searchable across Hebrew, Cyrillic and Latin spellings.
+
+    >>> index = NameIndex()
+    >>> index.add(1, "Володимир Зеленський")
+    >>> index.add(2, "זלנסקי, ולדימיר")
+    >>> [match.key for match in index.search("Volodymyr Zelensky")]
+    [1, 2]
+
+    Tuning arguments (all keyword-only):
+
+    * ``tokens_per_query_token``: how many vocabulary tokens each query token may match;
+    * ``max_postings``: the total postings scanned per query (rarest tokens first);
+    * ``max_candidates``: how many names are reranked by the full name similarity;
+    * ``max_bucket``: a near-miss key bucket larger than this is not scanned (too unspecific).
+    """
+
+    def __init__(
+        self,
+        *,
+        tokens_per_query_token: int = 40,
+        max_postings: int = 60_000,
+        max_candidates: int = 60,
+        max_bucket: int = 4_000,
+        max_token_candidates: int = 1_500,
+        min_token_similarity: float = 0.55,
+    ) -> None:
+        self.tokens_per_query_token = tokens_per_query_token
+        self.max_postings = max_postings
+        self.max_candidates = max_candidates
+        self.max_bucket = max_bucket
+        self.max_token_candidates = max_token_candidates
+        self.min_token_similarity = min_token_similarity
+        self._slot_of: dict[Hashable, int] = {}
+        self._slot_key: list[Hashable] = []
+        self._slot_name: list[str | None] = []
+        self._slot_tokens: list[tuple[int, ...]] = []
+        self._slot_birth: array[int] = array("i")
+        self._slot_sex: list[str | None] = []
+        self._vocab: dict[str, int] = {}
+        self._token_text: list[str] = []
+        self._token_keys: list[TokenKeys] = []
+        self._reduced_forms: list[tuple[str, ...]] = []
+        self._romanised_forms: list[tuple[str, ...]] = []
+        self._is_hebrew = bytearray()
+        self._postings: list[array[int]] = []
+        self._buckets: dict[str, int | array[int]] = {}
+        self._form_buckets: dict[str, int | array[int]] = {}
+
+    # --- updates ------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._slot_of
+
+    def add(self, key: Hashable, name: str, *, birth_year: int | None = None, sex: str | None = None) -> None:
+        """Index ``name`` under ``key``. Raises ``KeyError`` if the key is already there (use ``update``)."""
+        if key in self._slot_of:
+            raise KeyError(f"key {key!r} is already indexed; use update()")
+        slot = len(self._slot_key)
+        token_ids = tuple(dict.fromkeys(self._token_id(token) for token in split_tokens(name)))
+        self._slot_of[key] = slot
+        self._slot_key.append(key)
+        self._slot_name.append(name)
+        self._slot_tokens.append(token_ids)
+        self._slot_birth.append(birth_year if birth_year is not None else -1)
+        self._slot_sex.append(sex)
+        for token_id in token_ids:
+            self._postings[token_id].append(slot)
+
+    def add_many(self, items: Iterable[tuple[Hashable, str]]) -> None:
+        """``add`` for each (key, name) pair."""
+        for key, name in items:
+            self.add(key, name)
+
+    def update(self, key: Hashable, name: str, *, birth_year: int | None = None, sex: str | None = None) -> None:
+        """Replace the name (and birth year and sex) indexed under ``key``, or add it."""
+        if key in self._slot_of:
+            self.remove(key)
+        self.add(key, name, birth_year=birth_year, sex=sex)
+
+    def remove(self, key: Hashable) -> None:
+        """Forget ``key``. Raises ``KeyError`` if it is not indexed."""
+        slot = self._slot_of.pop(key)
+        for token_id in self._slot_tokens[slot]:
+            self._postings[token_id].remove(slot)
+        self._slot_name[slot] = None
+        self._slot_tokens[slot] = ()
+
+    def _token_id(self, token: str) -> int:
+        token_id = self._vocab.get(token)
+        if token_id is not None:
+            return token_id
+        token_id = len(self._token_text)
+        self._vocab[token] = token_id
+        self._token_text.append(token)
+        keys = token_keys(token)
+        self._token_keys.append(keys)
+        self._reduced_forms.append(keys.reduced)
+        self._romanised_forms.append(keys.romanised or (token,))
+        self._is_hebrew.append(keys.script is Script.HEBREW)
+        self._postings.append(array("i"))
+        bucket_keys: dict[str, None] = {}
+        for skeleton in keys.skeletons:
+            bucket_keys[skeleton] = None
+            for deleted in deletions(skeleton):
+                bucket_keys[deleted] = None
+        for bucket_key in bucket_keys:
+            self._bucket_add(self._buckets, bucket_key, token_id)
+        for form in dict.fromkeys((*keys.reduced, *keys.romanised)):
+            self._bucket_add(self._form_buckets, form, token_id)
+        return token_id
+
+    @staticmethod
+    def _bucket_add(table: dict[str, int | array[int]], bucket_key: str, token_id: int) -> None:
+        current = table.get(bucket_key)
+        if current is None:
+            table[bucket_key] = token_id
+        elif isinstance(current, int):
+            table[bucket_key] = array("i", (current, token_id))
+        else:
+            current.append(token_id)
+
+    # --- search -------------------------------------------------------------------------------
+
+    def _candidate_tokens(self, keys: TokenKeys) -> list[int]:
+        """Vocabulary tokens sharing a skeleton key with ``keys`` (exact keys first), then those
+        one class apart (deletion neighbourhood, smallest buckets first), at most
+        ``max_token_candidates``."""
+        form_keys = list(dict.fromkeys((*keys.reduced, *keys.romanised)))
+        exact_keys = list(dict.fromkeys(keys.skeletons))
+        near_keys = list(dict.fromkeys(d for skeleton in exact_keys for d in deletions(skeleton)))
+        found: dict[int, None] = {}
+        cap = self.max_token_candidates
+        tiers = (
+            (self._form_buckets, form_keys, True),
+            (self._buckets, exact_keys, True),
+            (self._buckets, near_keys, False),
+        )
+        for table, group, is_exact in tiers:
+            buckets = [table.get(bucket_key) for bucket_key in group]
+            sized = sorted(
+                (
+                    (1 if isinstance(bucket, int) else len(bucket), index)
+                    for index, bucket in enumerate(buckets)
+                    if bucket is not None
+                )
+            )
+            for size, index in sized:
+                if not is_exact and size > self.max_bucket:
+                    break
+                bucket = buckets[index]
+                if isinstance(bucket, int):
+                    found[bucket] = None
+                else:
+                    found.update(dict.fromkeys(bucket[: max(0, cap - len(found))]))
+                if len(found) >= cap:
+                    return list(found)
+        return list(found)
+
+    def _similar_tokens(self, token: str) -> list[tuple[int, float]]:
+        """Vocabulary tokens similar to a query token, best first: (token id, similarity 0–1)."""
+        keys = token_keys(token)
+        ordered = self._candidate_tokens(keys)
+        for equivalent in equivalent_given_names(token):
+            token_id = self._vocab.get(equivalent)
+            if token_id is not None:
+                ordered.append(token_id)
+        exact = self._vocab.get(token)
+        if exact is not None:
+            ordered.append(exact)
+        if not ordered:
+            return []
+        # First pass, vectorised: the best plain similarity of any two variants, reduced and
+        # romanised forms blended as in ``_score.token_match``.
+        hebrew = np.frombuffer(self._is_hebrew, dtype=np.uint8)[ordered].astype(bool) | (keys.script is Script.HEBREW)
+        reduced_weights = np.where(
+            hebrew, reduced_weight(Script.HEBREW, Script.HEBREW), reduced_weight(Script.LATIN, Script.LATIN)
+        )
+        best = np.zeros(len(ordered), dtype=np.float32)
+        for forms_of, query_forms, weights in (
+            (self._reduced_forms, keys.reduced, reduced_weights),
+            (self._romanised_forms, keys.romanised, 1.0 - reduced_weights),
+        ):
+            groups = [forms_of[token_id] for token_id in ordered]
+            sizes = np.fromiter(map(len, groups), dtype=np.intp, count=len(groups))
+            flat = list(itertools.chain.from_iterable(groups))
+            matrix = process.cdist(query_forms, flat, scorer=Indel.normalized_similarity, dtype=np.float32)
+            offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+            best += weights * np.maximum.reduceat(matrix.max(axis=0), offsets)
+        shortlist_size = self.tokens_per_query_token * 2
+        if len(ordered) > shortlist_size:
+            shortlist = np.argpartition(-best, shortlist_size)[:shortlist_size]
+        else:
+            shortlist = np.arange(len(ordered))
+        # Second pass, exact: the similarity the final score uses (variant penalties, equivalents).
+        scored = [(ordered[i], token_match(token, self._token_text[ordered[i]]).similarity) for i in shortlist]
+        if exact is not None:
+            scored.append((exact, 1.0))
+        for equivalent in equivalent_given_names(token):
+            token_id = self._vocab.get(equivalent)
+            if token_id is not None:
+                scored.append((token_id, token_match(token, equivalent).similarity))
+        best_of: dict[int, float] = {}
+        for token_id, similarity in scored:
+            if similarity >= self.min_token_similarity and similarity > best_of.get(token_id, -1.0):
+                best_of[token_id] = similarity
+        ranked = sorted(best_of.items(), key=lambda item: (-item[1], item[0]))
+        return ranked[: self.tokens_per_query_token]
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        score_cutoff: float = 0.0,
+        birth_year: int | None = None,
+        sex: str | None = None,
+    ) -> list[Match]:
+        """The names most similar to ``query``, best first, at most ``limit``, each scoring at
+        least ``score_cutoff`` (0–100). ``birth_year`` and ``sex`` only break ties."""
+        query_tokens = list(dict.fromkeys(split_tokens(query)))
+        if not query_tokens or not self._slot_of or limit <= 0:
+            return []
+        live = len(self._slot_of)
+        votes: list[tuple[int, float]] = []  # (token id, weight)
+        for token in query_tokens:
+            for token_id, similarity in self._similar_tokens(token):
+                frequency = len(self._postings[token_id])
+                if frequency:
+                    votes.append((token_id, similarity**4 * math.log(1.0 + live / frequency)))
+        if not votes:
+            return []
+        # Rarest first, within the postings budget (at least one list is always read).
+        votes.sort(key=lambda vote: len(self._postings[vote[0]]))
+        slot_arrays: list[np.ndarray] = []
+        weight_arrays: list[np.ndarray] = []
+        budget = self.max_postings
+        for token_id, weight in votes:
+            postings = self._postings[token_id]
+            if len(postings) > budget and slot_arrays:
+                continue
+            slots = np.frombuffer(postings, dtype=np.int32)[:budget].copy()
+            budget -= len(slots)
+            slot_arrays.append(slots)
+            weight_arrays.append(np.full(len(slots), weight, dtype=np.float32))
+        all_slots = np.concatenate(slot_arrays)
+        unique_slots, inverse = np.unique(all_slots, return_inverse=True)
+        totals = np.bincount(inverse, weights=np.concatenate(weight_arrays))
+        keep = min(self.max_candidates, len(unique_slots))
+        top = np.argpartition(-totals, keep - 1)[:keep] if keep < len(unique_slots) else np.arange(len(unique_slots))
+        ranked: list[tuple[float, int, float, int]] = []
+        for position in top:
+            slot = int(unique_slots[position])
+            tokens = [self._token_text[token_id] for token_id in self._slot_tokens[slot]]
+            score, _pairs = name_similarity(query_tokens, tokens)
+            if score < score_cutoff:
+                continue
+            tie = 0
+            if birth_year is not None and self._slot_birth[slot] == birth_year:
+                tie -= 2
+            elif birth_year is not None and self._slot_birth[slot] >= 0:
+                tie -= 1 if abs(self._slot_birth[slot] - birth_year) <= 2 else 0
+            if sex is not None and self._slot_sex[slot] == sex:
+                tie -= 1
+            ranked.append((-round(score, 6), tie, -float(totals[position]), slot))
+        ranked.sort()
+        results: list[Match] = []
+        for negative_score, _tie, _votes, slot in ranked[:limit]:
+            tokens = [self._token_text[token_id] for token_id in self._slot_tokens[slot]]
+            _score, pairs = name_similarity(query_tokens, tokens)
+            name = self._slot_name[slot]
+            assert name is not None  # noqa: S101 - live slots always have a name
+            results.append(
+                Match(
+                    key=self._slot_key[slot],
+                    name=name,
+                    score=-negative_score,
+                    explanation=describe(query_tokens, tokens, pairs),
+                )
+            )
+        return results
+
+    def normalized(self, key: Hashable) -> str:
+        """The normalised form of the name indexed under ``key`` (what search compares)."""
+        slot = self._slot_of[key]
+        return " ".join(render_token(self._token_text[token_id]) for token_id in self._slot_tokens[slot])

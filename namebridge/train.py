@@ -1,0 +1,310 @@
+"""Rebuild the learned romanisation model: ``python -m namebridge.train``.
+
+Reads only the namebench **dev** word pairs (``en-he.words.dev.tsv``, ``en-ru.words.dev.tsv``;
+``--data`` says where they are, default ``/work/shared/namebench``) and writes
+``namebridge/data/romanisation_model.json``. Deterministic: the same files give the same model.
+
+The model: each native letter, in the context of the letter after it, is written as a Latin
+chunk of 0–``MAX_CHUNK`` letters. Expectation–maximisation over every monotone alignment of the
+native letters with the Latin string (forward–backward on the letters × characters lattice)
+learns the chunk probabilities, starting from uniform ones. Contexts are backed off to the letter
+alone, so a context not seen in training still has options.
+
+``--holdout P`` trains on the pairs whose hash bucket is ≥ P (of 100) and measures on the others:
+how often the right Latin spelling is the best guess (top-1) or among the four best (top-4), and
+the best similarity to it. ``--out`` writes the model elsewhere (then point
+``NAMEBRIDGE_ROMANISATION_MODEL`` at it to run the benchmark with it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from namebridge._keys import _CYRILLIC_LETTERS, _HEBREW_LETTERS, _MERGED, _expand, _latin_readings
+from namebridge._model import context
+from namebridge._normalize import Script, detect_script
+from namebridge._tokens import split_tokens
+from namebridge.bench.pairs import read_pairs
+
+MAX_CHUNK = 4
+ITERATIONS = 5
+MIN_PROBABILITY = 0.002
+KEEP_OPTIONS = 8
+MIN_CONTEXT = 3
+DEFAULT_DATA = Path("/work/shared/namebench")
+OUTPUT = Path(__file__).parent / "data" / "romanisation_model.json"
+FILES = {"hebrew": "en-he.words.dev.tsv", "cyrillic": "en-ru.words.dev.tsv"}
+
+Table = dict[str, dict[str, float]]
+
+
+def bucket(latin: str, native: str) -> int:
+    """A stable 0–99 bucket of a pair, for the hold-out split."""
+    return int(hashlib.sha256(f"{latin}\t{native}".encode()).hexdigest()[:8], 16) % 100
+
+
+def training_pairs(path: Path, script: Script) -> list[tuple[str, str, int]]:
+    """(native token, latin token, bucket) for each single-token pair of the right script."""
+    pairs: list[tuple[str, str, int]] = []
+    for pair in read_pairs(path):
+        native_tokens, latin_tokens = split_tokens(pair.native), split_tokens(pair.latin)
+        if len(native_tokens) != 1 or len(latin_tokens) != 1:
+            continue
+        native, latin = native_tokens[0], latin_tokens[0]
+        if detect_script(latin) is not Script.LATIN or not latin.isascii():
+            continue
+        if len(latin) > 3 * len(native) + 4 or len(native) > 2 * len(latin) + 2:
+            continue  # a translation, not a transliteration
+        pairs.append((native, latin, bucket(pair.latin, pair.native)))
+    return pairs
+
+
+PRIOR_MISMATCH = 0.02
+
+
+@cache
+def prior(key: str, chunk: str) -> float:
+    """How plausible a chunk is for a letter in its context before any learning: 1 or
+    ``PRIOR_MISMATCH``. It keeps expectation–maximisation from drifting to alignments where a
+    consonant writes nothing and its neighbour writes two, or where one letter writes the vowel
+    that the next letter spells (which makes the best guess of each letter disagree).
+
+    * The chunk's sound classes (``_keys``, vowels ignored) must be one of the letter's readings.
+    * Cyrillic writes every vowel: a consonant's chunk has no vowel, a vowel's no consonant
+      (y, j, i, h, w excepted: я ya, ю ju).
+    * Hebrew: a letter before ו or י does not take the o/u or i/e that letter spells, and ו and
+      י are seldom silent.
+    """
+    letter, following = _letter_and_next(key)
+    letter_options = _LETTER_READINGS.get(letter)
+    if letter_options is None:
+        return 1.0
+    chunk_classes = {_strip_vowels(option) for option in _expand(_latin_readings(chunk), 4)} if chunk else {""}
+    if not chunk_classes & {_strip_vowels(option) for option in letter_options}:
+        return PRIOR_MISMATCH
+    if letter in _CYRILLIC_LETTERS:
+        is_vowel = letter in _CYRILLIC_VOWELS
+        if not is_vowel and any(char in "aeiou" for char in chunk):
+            return PRIOR_MISMATCH
+        if is_vowel and any(char not in "aeiouyjihw" for char in chunk):
+            return PRIOR_MISMATCH
+        return 1.0
+    if following == "ו" and chunk[-1:] in ("o", "u"):
+        return PRIOR_MISMATCH
+    if following == "י" and chunk[-1:] in ("i", "e", "y"):
+        return PRIOR_MISMATCH
+    if letter in "וי" and not chunk:
+        return 0.2
+    return 1.0
+
+
+_CYRILLIC_VOWELS = frozenset("аеёєиіїоуыэюяйьъ")
+
+
+def _letter_and_next(key: str) -> tuple[str, str]:
+    key = key.removeprefix("^")
+    return key[0], key[1:2]
+
+
+def _strip_vowels(classes: str) -> str:
+    return "".join(char for char in classes.translate(_MERGED) if char not in "IU")
+
+
+_LETTER_READINGS: dict[str, tuple[str, ...]] = {**_HEBREW_LETTERS, **_CYRILLIC_LETTERS}
+
+
+def _probability(table: Table, key: str, chunk: str, uniform: bool) -> float:
+    if uniform:
+        return prior(key, chunk)
+    return table.get(key, {}).get(chunk, 0.0) * prior(key, chunk)
+
+
+def em_iteration(pairs: Sequence[tuple[str, str]], table: Table, *, uniform: bool) -> tuple[Table, float]:
+    """One expectation–maximisation step; returns the new table and the log-likelihood."""
+    import math
+
+    counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    log_likelihood = 0.0
+    for native, latin in pairs:
+        n, m = len(native), len(latin)
+        keys = [context(native, i) for i in range(n)]
+        emit = [
+            [
+                [_probability(table, keys[i], latin[j : j + size], uniform) for size in range(MAX_CHUNK + 1)]
+                for j in range(m + 1)
+            ]
+            for i in range(n)
+        ]
+        forward = [[0.0] * (m + 1) for _ in range(n + 1)]
+        forward[0][0] = 1.0
+        for i in range(n):
+            row, nxt = forward[i], forward[i + 1]
+            for j in range(m + 1):
+                if row[j] == 0.0:
+                    continue
+                for size in range(min(MAX_CHUNK, m - j) + 1):
+                    p = emit[i][j][size]
+                    if p:
+                        nxt[j + size] += row[j] * p
+        total = forward[n][m]
+        if total <= 0.0:
+            continue
+        log_likelihood += math.log(total)
+        backward = [[0.0] * (m + 1) for _ in range(n + 1)]
+        backward[n][m] = 1.0
+        for i in range(n - 1, -1, -1):
+            row, nxt = backward[i], backward[i + 1]
+            for j in range(m + 1):
+                value = 0.0
+                for size in range(min(MAX_CHUNK, m - j) + 1):
+                    p = emit[i][j][size]
+                    if p and nxt[j + size]:
+                        value += p * nxt[j + size]
+                row[j] = value
+        for i in range(n):
+            key_counts = counts[keys[i]]
+            for j in range(m + 1):
+                if forward[i][j] == 0.0:
+                    continue
+                for size in range(min(MAX_CHUNK, m - j) + 1):
+                    p = emit[i][j][size]
+                    if p and backward[i + 1][j + size]:
+                        key_counts[latin[j : j + size]] += forward[i][j] * p * backward[i + 1][j + size] / total
+    new_table: Table = {}
+    for key, chunks in counts.items():
+        norm = sum(chunks.values())
+        kept = {chunk: count / norm for chunk, count in chunks.items() if count / norm >= MIN_PROBABILITY}
+        renorm = sum(kept.values())
+        new_table[key] = {chunk: value / renorm for chunk, value in kept.items()}
+    return new_table, log_likelihood
+
+
+def with_backoff(table: Table, pairs: Sequence[tuple[str, str]]) -> dict[str, list[tuple[str, float]]]:
+    """Context options, plus a letter-only entry per letter (the context probabilities averaged by
+    how often each context occurs), each sorted best first and cut to ``KEEP_OPTIONS``."""
+    frequency: dict[str, int] = defaultdict(int)
+    for native, _latin in pairs:
+        for i in range(len(native)):
+            frequency[context(native, i)] += 1
+    # A context seen fewer than MIN_CONTEXT times is left out: the letter's options stand in.
+    table = {key: chunks for key, chunks in table.items() if frequency[key] >= MIN_CONTEXT}
+    letters: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for key, chunks in table.items():
+        for chunk, probability in chunks.items():
+            letters[_letter_and_next(key)[0]][chunk] += probability * frequency[key]
+    out: dict[str, list[tuple[str, float]]] = {}
+    for key, chunks in sorted(table.items()):
+        out[key] = _top(chunks)
+    for letter, chunks in sorted(letters.items()):
+        norm = sum(chunks.values())
+        out[letter] = _top({chunk: value / norm for chunk, value in chunks.items()})
+    return out
+
+
+def _top(chunks: dict[str, float]) -> list[tuple[str, float]]:
+    ranked = sorted(chunks.items(), key=lambda item: (-item[1], item[0]))[:KEEP_OPTIONS]
+    return [(chunk, round(probability, 5)) for chunk, probability in ranked]
+
+
+def train(pairs: Sequence[tuple[str, str]], *, iterations: int = ITERATIONS, log: bool = True) -> Table:
+    table: Table = {}
+    for iteration in range(iterations):
+        table, log_likelihood = em_iteration(pairs, table, uniform=iteration == 0)
+        if log:
+            print(f"  iteration {iteration + 1}: log-likelihood {log_likelihood:.0f}", file=sys.stderr)
+    return table
+
+
+def evaluate(table: dict[str, list[tuple[str, float]]], script: str, pairs: Sequence[tuple[str, str]]) -> dict:
+    """Top-1 / top-4 exact accuracy and mean best similarity of the learned spellings."""
+    import math
+
+    from rapidfuzz.distance import Indel
+
+    model = {key: [(chunk, math.log(p)) for chunk, p in options] for key, options in table.items()}
+    top1 = top4 = 0
+    similarity = 0.0
+    for native, latin in pairs:
+        guesses = _generate(model, native)
+        top1 += bool(guesses) and guesses[0] == latin
+        top4 += latin in guesses
+        similarity += max((Indel.normalized_similarity(guess, latin) for guess in guesses), default=0.0)
+    total = max(1, len(pairs))
+    return {
+        "script": script,
+        "pairs": len(pairs),
+        "top1": round(top1 / total, 4),
+        "top4": round(top4 / total, 4),
+        "mean_best_similarity": round(similarity / total, 4),
+    }
+
+
+def _generate(model: dict[str, list[tuple[str, float]]], token: str) -> list[str]:
+    import heapq
+
+    beam: list[tuple[float, str]] = [(0.0, "")]
+    for index, letter in enumerate(token):
+        options = (model.get(context(token, index)) or model.get(letter) or [(letter, 0.0)])[:6]
+        beam = heapq.nsmallest(8, [(s - lp, t + c) for s, t in beam for c, lp in options])
+    return list(dict.fromkeys(text for _s, text in sorted(beam)))[:4]
+
+
+def _write_holdout(source: Path, target: Path, holdout: int) -> None:
+    """The rows of ``source`` in the held-out buckets, in the same format (for the benchmark)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(source, encoding="utf-8") as handle, open(target, "w", encoding="utf-8") as out:
+        out.write(handle.readline())
+        for line in handle:
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) >= 2 and bucket(fields[0].strip(), fields[1].strip()) < holdout:
+                out.write(line)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m namebridge.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with the namebench dev files")
+    parser.add_argument("--out", type=Path, default=OUTPUT, help="where to write the model")
+    parser.add_argument("--holdout", type=int, default=0, metavar="P", help="hold out P%% of the pairs and report")
+    parser.add_argument("--iterations", type=int, default=ITERATIONS)
+    parser.add_argument(
+        "--write-holdout", type=Path, default=None, metavar="DIR", help="also write the held-out rows as pair files"
+    )
+    args = parser.parse_args(argv)
+
+    tables: dict[str, dict[str, list[tuple[str, float]]]] = {}
+    reports = []
+    for script, filename in FILES.items():
+        rows = training_pairs(args.data / filename, Script(script))
+        train_rows = [(native, latin) for native, latin, b in rows if b >= args.holdout]
+        held_rows = [(native, latin) for native, latin, b in rows if b < args.holdout]
+        print(f"{script}: training on {len(train_rows)} pairs, holding out {len(held_rows)}", file=sys.stderr)
+        table = with_backoff(train(train_rows, iterations=args.iterations), train_rows)
+        tables[script] = table
+        if held_rows:
+            reports.append(evaluate(table, script, held_rows))
+        if args.write_holdout is not None and args.holdout:
+            _write_holdout(args.data / filename, args.write_holdout / f"holdout.{filename}", args.holdout)
+    document = {
+        "about": "namebridge learned romanisation; rebuild with `python -m namebridge.train`",
+        "source": "namebench dev split: " + ", ".join(FILES.values()),
+        "holdout_percent": args.holdout,
+        "max_chunk": MAX_CHUNK,
+        "iterations": args.iterations,
+        "tables": tables,
+    }
+    args.out.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n")
+    print(f"wrote {args.out}", file=sys.stderr)
+    for report in reports:
+        print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""NameIndex: incremental add, update and remove, search semantics, tie-breakers."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from namebridge import Match, NameIndex
+
+
+@pytest.fixture
+def index():
+    index = NameIndex()
+    index.add("uk", "Володимир Зеленський", birth_year=1978, sex="m")
+    index.add("he", "זלנסקי, ולדימיר")
+    index.add("other", "Тарас Шевченко")
+    index.add("cohen", "יוסף כהן")
+    return index
+
+
+def test_search_finds_a_name_in_every_script(index):
+    """A Latin query finds the Cyrillic and the Hebrew spelling, best first, each explained."""
+    matches = index.search("Volodymyr Zelensky")
+    assert {match.key for match in matches[:2]} == {"uk", "he"}
+    assert all(isinstance(match, Match) and 0 <= match.score <= 100 for match in matches)
+    assert all(match.explanation for match in matches)
+
+
+def test_search_respects_limit_and_cutoff(index):
+    """``limit`` caps the list; ``score_cutoff`` drops weaker matches."""
+    assert len(index.search("Volodymyr Zelensky", limit=1)) == 1
+    assert all(match.score >= 90 for match in index.search("Volodymyr Zelensky", score_cutoff=90))
+    assert index.search("Volodymyr Zelensky", limit=0) == []
+
+
+def test_add_twice_raises_and_update_replaces(index):
+    """A key is indexed once; update() changes its name without a rebuild."""
+    with pytest.raises(KeyError):
+        index.add("uk", "Someone Else")
+    index.update("uk", "Тарас Шевченко")
+    keys = [match.key for match in index.search("Volodymyr Zelensky")]
+    assert "uk" not in keys
+    assert "uk" in [match.key for match in index.search("Taras Shevchenko")]
+    assert len(index) == 4
+
+
+def test_update_adds_a_missing_key(index):
+    index.update("new", "Moshe Dayan")
+    assert index.search("משה דיין")[0].key == "new"
+
+
+def test_remove_forgets(index):
+    """A removed key is never returned, and removing it again raises KeyError."""
+    index.remove("he")
+    assert "he" not in [match.key for match in index.search("Volodymyr Zelensky")]
+    assert "he" not in index
+    with pytest.raises(KeyError):
+        index.remove("he")
+    index.add("he", "זלנסקי, ולדימיר")  # the key may come back
+    assert "he" in [match.key for match in index.search("Volodymyr Zelensky")]
+
+
+def test_birth_year_and_sex_only_break_ties():
+    """Two equal names: the one with the right birth year comes first; a better name still wins."""
+    index = NameIndex()
+    index.add(1, "Anna Cohen", birth_year=1950)
+    index.add(2, "Anna Cohen", birth_year=1980, sex="f")
+    assert index.search("Anna Cohen", birth_year=1980)[0].key == 2
+    assert index.search("Anna Cohen", birth_year=1950)[0].key == 1
+    index.add(3, "Hanna Kogan", birth_year=1990)
+    assert index.search("Anna Cohen", birth_year=1990)[0].key in {1, 2}
+
+
+def test_normalized_shows_what_was_compared(index):
+    assert index.normalized("he") == "ולדימיר זלנסקי"
+
+
+def test_empty_index_and_empty_query():
+    assert NameIndex().search("Anna") == []
+    index = NameIndex()
+    index.add(1, "Anna")
+    assert index.search("") == []
+    assert index.search("  ,.- ") == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=40))
+def test_search_never_raises(query):
+    """Any text can be a query; any text can be indexed."""
+    index = NameIndex()
+    index.add(1, "Volodymyr Zelensky")
+    index.add(2, query)
+    for match in index.search(query):
+        assert 0.0 <= match.score <= 100.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(["Anna Cohen", "Hanna Kogan", "אנה כהן", "Анна Коган", "Yosef Levi"]), max_size=8))
+def test_incremental_index_equals_fresh_index(names):
+    """Adding, then removing half, gives the same results as indexing the rest from scratch."""
+    incremental = NameIndex()
+    for key, name in enumerate(names):
+        incremental.add(key, name)
+    for key in range(0, len(names), 2):
+        incremental.remove(key)
+    fresh = NameIndex()
+    for key, name in enumerate(names):
+        if key % 2:
+            fresh.add(key, name)
+    for query in ("Anna Cohen", "יוסף לוי"):
+        assert [(m.key, m.score) for m in incremental.search(query)] == [(m.key, m.score) for m in fresh.search(query)]

@@ -1,0 +1,73 @@
+"""The learned romanisation: training on pairs, loading lazily, and the benchmark command."""
+
+import json
+
+import pytest
+
+from namebridge import _keys, _model
+from namebridge import train as training
+from namebridge.bench.__main__ import main as bench_main
+
+TINY_PAIRS = [("דן", "dan"), ("דנה", "dana"), ("נדב", "nadav"), ("בן", "ben"), ("דב", "dov"), ("נן", "nan")] * 3
+
+
+def test_training_learns_letter_correspondences():
+    """EM on a handful of pairs learns that ד writes d (with its vowel) and נ writes n."""
+    table = training.with_backoff(training.train(TINY_PAIRS, iterations=4, log=False), TINY_PAIRS)
+    assert table["ד"][0][0].startswith("d")
+    assert table["נ"][0][0].startswith("n")
+    assert all(abs(sum(p for _chunk, p in options) - 1.0) < 0.05 for options in table.values())
+
+
+def test_prior_rejects_a_consonant_that_writes_another_consonant():
+    assert training.prior("דנ", "d") == 1.0
+    assert training.prior("דנ", "k") == training.PRIOR_MISMATCH
+    assert training.prior("за", "za") == training.PRIOR_MISMATCH  # Cyrillic writes its own vowels
+
+
+@pytest.fixture
+def tiny_model(tmp_path, monkeypatch):
+    """A model file of our own, loaded through $NAMEBRIDGE_ROMANISATION_MODEL."""
+    path = tmp_path / "model.json"
+    path.write_text(
+        json.dumps({"tables": {"hebrew": {"ד": [["dd", 0.9], ["d", 0.1]], "נ": [["nn", 1.0]]}, "cyrillic": {}}}),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(_model.MODEL_ENV, str(path))
+    for cached in (_model.load_model, _model.learned_romanisations, _keys.token_keys):
+        cached.cache_clear()
+    yield path
+    monkeypatch.delenv(_model.MODEL_ENV)
+    for cached in (_model.load_model, _model.learned_romanisations, _keys.token_keys):
+        cached.cache_clear()
+
+
+def test_model_loads_from_the_override_path(tiny_model):
+    """The loader reads the file once and the beam search follows its probabilities."""
+    assert _model.learned_romanisations("דנ", "hebrew", limit=2)  # a folded token: final ן is נ == ("ddnn", "dnn")
+    assert _model.load_model.cache_info().currsize == 1
+
+
+def test_shipped_model_is_loadable_and_covers_both_scripts():
+    model = _model.load_model()
+    assert {"hebrew", "cyrillic"} <= set(model)
+    assert "zelenski" in _model.learned_romanisations("зеленский", "cyrillic")
+
+
+def test_bench_command_prints_one_json_object(tmp_path, capsys):
+    """`python -m namebridge.bench FILE --json` runs on any file of the format."""
+    pairs = tmp_path / "pairs.tsv"
+    rows = [
+        ("Volodymyr Zelensky", "זלנסקי, ולדימיר", "comma"),
+        ("Joseph Weinberg", "יוסף ויינברג", "-"),
+        ("Avraham Stern", "אברהם שטרן", "-"),
+        ("Moshe Dayan", "משה דיין", "-"),
+    ]
+    pairs.write_text("latin\tnative\tcount\tflags\n" + "".join(f"{a}\t{b}\t1\t{f}\n" for a, b, f in rows))
+    assert bench_main([str(pairs), "--distractors", "20", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"lat2nat", "nat2lat", "index_size", "build_s", "peak_rss_mb"}
+    assert report["lat2nat"]["recall@10"] == 1.0
+    assert 4 < report["index_size"] <= 24  # a tiny file allows few distinct distractors
+    assert bench_main([str(pairs), "--skip-flagged", "--sample", "2"]) == 0
+    assert "recall@1" in capsys.readouterr().out

@@ -52,24 +52,6 @@ def new_person_body(**overrides) -> dict:
 
 
 @pytest.fixture
-def tokens(users):
-    """A raw API token per persona."""
-    return {name: token_issue(actor=None, origin=SYSTEM, user=user, label="test")[1] for name, user in users.items()}
-
-
-@pytest.fixture
-def api(tokens):
-    """`api("consul")` is a test client that sends the consul's bearer token."""
-
-    def client_for(persona: str) -> Client:
-        if persona == "anonymous":
-            return Client()
-        return Client(headers={"Authorization": f"Bearer {tokens[persona]}"})
-
-    return client_for
-
-
-@pytest.fixture
 def person(db):
     return person_registered()
 

@@ -7,7 +7,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from crisisdesk.accounts.services import token_issue
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import SYSTEM
 from crisisdesk.registry.duplicates import possible_duplicates_record
@@ -86,20 +85,6 @@ EXPECTED_SEARCH_STATUS = {
     "diplomat": 403,
     "anonymous": 401,
 }
-
-
-@pytest.fixture
-def api(users):
-    tokens = {name: token_issue(actor=None, origin=SYSTEM, user=user)[1] for name, user in users.items()}
-
-    def client_for(persona):
-        from django.test import Client
-
-        if persona == "anonymous":
-            return Client()
-        return Client(headers={"Authorization": f"Bearer {tokens[persona]}"})
-
-    return client_for
 
 
 @pytest.mark.parametrize(("persona", "status"), EXPECTED_SEARCH_STATUS.items())

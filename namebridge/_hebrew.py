@@ -96,26 +96,32 @@ def _readings(word: str) -> list[tuple[str, ...]]:
     return readings
 
 
-def romanize_hebrew(word: str, *, limit: int = 8) -> list[str]:
-    """Latin candidate spellings of one folded Hebrew token, most likely first.
-
-    Consonant letters only give what is written: vowels that Hebrew leaves out stay out
-    ("זלנסקי" → "zlnski", ...). ``limit`` caps the list.
-    """
-    readings = _readings(word)
-    candidates: list[str] = []
+def _likely_combinations(readings: list[tuple[str, ...]]):
+    """Combinations of per-letter readings, most likely first: every letter's first reading,
+    then one ambiguous letter read otherwise, then two. Deeper mixes are too unlikely to be
+    worth their number."""
     ambiguous = [position for position, options in enumerate(readings) if len(options) > 1]
     for depth in range(min(len(ambiguous), 2) + 1):
         for positions in itertools.combinations(ambiguous, depth):
             choices = [
                 options[1:] if position in positions else options[:1] for position, options in enumerate(readings)
             ]
-            for combination in itertools.product(*choices):
-                candidate = "".join(combination)
-                if candidate not in candidates:
-                    candidates.append(candidate)
-                    if len(candidates) >= limit:
-                        return candidates
+            yield from itertools.product(*choices)
+
+
+def romanize_hebrew(word: str, *, limit: int = 8) -> list[str]:
+    """Latin candidate spellings of one folded Hebrew token, most likely first.
+
+    Consonant letters only give what is written: vowels that Hebrew leaves out stay out
+    ("זלנסקי" → "zlnski", ...). ``limit`` caps the list.
+    """
+    candidates: list[str] = []
+    for combination in _likely_combinations(_readings(word)):
+        candidate = "".join(combination)
+        if candidate not in candidates:
+            candidates.append(candidate)
+            if len(candidates) >= limit:
+                break
     return candidates
 
 
@@ -194,25 +200,19 @@ def hebraize(word: str, *, limit: int = 8) -> list[str]:
             index += 1
     # A doubled consonant is written once.
     candidates: list[str] = []
-    ambiguous = [position for position, options in enumerate(readings) if len(options) > 1]
-    for depth in range(min(len(ambiguous), 2) + 1):
-        for positions in itertools.combinations(ambiguous, depth):
-            choices = [
-                options[1:] if position in positions else options[:1] for position, options in enumerate(readings)
-            ]
-            for combination in itertools.product(*choices):
-                letters: list[str] = []
-                for part in combination:
-                    if part and letters and letters[-1] == part and part not in ("ו", "י"):
-                        continue
-                    letters.append(part)
-                candidate = "".join(letters)
-                if candidate and candidate[-1] in _SOFIT:
-                    candidate = candidate[:-1] + _SOFIT[candidate[-1]]
-                if candidate and candidate not in candidates:
-                    candidates.append(candidate)
-                    if len(candidates) >= limit:
-                        return candidates
+    for combination in _likely_combinations(readings):
+        letters: list[str] = []
+        for part in combination:
+            if part and letters and letters[-1] == part and part not in ("ו", "י"):
+                continue
+            letters.append(part)
+        candidate = "".join(letters)
+        if candidate and candidate[-1] in _SOFIT:
+            candidate = candidate[:-1] + _SOFIT[candidate[-1]]
+        if candidate and candidate not in candidates:
+            candidates.append(candidate)
+            if len(candidates) >= limit:
+                break
     return candidates
 
 

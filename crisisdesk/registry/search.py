@@ -91,13 +91,18 @@ class RegistryNameIndex:
             self._keys_of.setdefault(key[0], []).append(key)
 
     def _rebuild(self) -> None:
-        latest = SearchChange.objects.order_by("-id").values_list("id", "created_at").first()
+        # Changes visible now are part of what the rebuild reads; only later ones are pending.
+        now = timezone.now()
+        visible = list(
+            SearchChange.objects.filter(created_at__gte=now - LATE_COMMIT_WINDOW).values_list("id", flat=True)
+        )
+        latest = SearchChange.objects.order_by("-id").values_list("id", flat=True).first()
         index = NameIndex()
         self._keys_of = {}
         self._add(index, _spellings())
         self._index = index
-        self._last_id = latest[0] if latest else 0
-        self._recent_applied = {}
+        self._last_id = latest or 0
+        self._recent_applied = dict.fromkeys(visible, now)
 
     def _pending(self) -> list[tuple[int, int | None]]:
         recent = timezone.now() - LATE_COMMIT_WINDOW

@@ -253,3 +253,15 @@ def _registration_of(person):
     )
     Person.objects.filter(pk=person.pk).update(registration=registration)
     return registration
+
+
+def test_a_rebuild_counts_the_changes_it_read_as_applied(zelensky, django_assert_max_num_queries):
+    """A removal marker (no person) makes every process rebuild once, not on every search
+    while the marker is recent."""
+    from crisisdesk.registry.search import _registry_index, search_changes_record
+
+    search_changes_record([None])
+    person_name_search(query="Zelensky")  # rebuilds: the marker is new
+
+    with django_assert_max_num_queries(1):
+        _registry_index.sync()  # nothing pending: one query for the outbox, no rebuild

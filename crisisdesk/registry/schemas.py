@@ -298,47 +298,46 @@ class PersonUpdateIn(Schema):
         return changes
 
 
-class PersonListQuery(Schema):
+class _PersonFilterQuery(Schema):
+    """The filters the list and the search share."""
+
     status: StatusKindCode | None = None
     region: str | None = None
     intent: IntentCode | None = None
     citizenship: str | None = Field(None, description="ISO 3166-1 alpha-2 code")
+    page: int = Field(1, ge=1)
+
+    def _shared_filters(self) -> dict:
+        return {
+            "status": self.status or "",
+            "region": self.region or "",
+            "intent": self.intent or "",
+            "citizenship": self.citizenship or "",
+        }
+
+
+class PersonListQuery(_PersonFilterQuery):
     risk_flag: str | None = Field(None, description="code of a risk rule")
     vulnerability: VulnerabilityKind | None = None
     q: str | None = Field(None, max_length=200, description="a name, in any script, or a registration reference")
-    page: int = Field(1, ge=1)
 
     def filters(self) -> PersonFilters:
         return PersonFilters(
-            status=self.status or "",
-            region=self.region or "",
-            intent=self.intent or "",
-            citizenship=self.citizenship or "",
+            **self._shared_filters(),
             risk_flag=self.risk_flag or "",
             vulnerability=self.vulnerability or "",
             query=(self.q or "").strip(),
         )
 
 
-class PersonSearchQuery(Schema):
+class PersonSearchQuery(_PersonFilterQuery):
     q: str = Field(min_length=1, max_length=200, description="a name in any script and spelling, or a reference")
     birth_year: int | None = Field(None, ge=1800, le=2200, description="ranks people born that year higher")
     sex: SexCode | None = Field(None, description="ranks people of that sex higher")
-    status: StatusKindCode | None = None
-    region: str | None = None
-    intent: IntentCode | None = None
-    citizenship: str | None = Field(None, description="ISO 3166-1 alpha-2 code")
-    page: int = Field(1, ge=1)
 
     def filters(self) -> PersonFilters:
         return PersonFilters(
-            status=self.status or "",
-            region=self.region or "",
-            intent=self.intent or "",
-            citizenship=self.citizenship or "",
-            query=self.q.strip(),
-            birth_year=self.birth_year,
-            sex=self.sex or "",
+            **self._shared_filters(), query=self.q.strip(), birth_year=self.birth_year, sex=self.sex or ""
         )
 
 

@@ -21,11 +21,12 @@ $(INSTALLED): requirements.txt
 install: $(INSTALLED)
 
 ## Install, migrate the embedded SQLite database, load the demo scenario once, and serve,
-## with a background-task worker beside the web server (stopped with it).
+## with a background-task worker beside the web server (niced, so that in a surge the
+## public form comes first; stopped with it).
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	PORT=$(PORT) $(PY) manage.py demo_load --if-empty
-	$(PY) manage.py db_worker --verbosity 0 & worker=$$!; \
+	nice -n 10 $(PY) manage.py db_worker --verbosity 0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

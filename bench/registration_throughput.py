@@ -57,6 +57,8 @@ REPLAY_CHECKS_MAX = 300
 # sync:3 was the best of the configurations tried on 2 cores (docs/benchmarks.md).
 DEFAULT_SERVER = "sync:3"
 
+# The done page's signed cookie (crisisdesk/registry/public_views.py).
+DONE_COOKIE = "crisisdesk_registered"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REFERENCE = re.compile(r'data-testid="reference">([^<]+)<')
 UPDATE_LINK = re.compile(r'id="update-link" value="([^"]+)"')
@@ -212,7 +214,7 @@ def _load_worker(*, endpoint: str, port: int, start_at: float, end_at: float, se
         "error_samples": {},
         "registered": {},  # key -> household size, for keys that got their 302
         "unconfirmed": {},  # key -> household size, for keys that got anything else
-        "replays": [],  # (key, sessionid of the original, sessionid of the replay)
+        "replays": [],  # (key, done-page cookie of the original, of the replay)
         "replay_statuses": Counter(),
         "cpu_seconds": 0.0,
         "finished_at": start_at,
@@ -224,7 +226,7 @@ def _load_worker(*, endpoint: str, port: int, start_at: float, end_at: float, se
         out["error_samples"]["setup"] = str(error)[:300]
         results.put(out)
         return
-    sessions: dict[str, str] = {}
+    done_cookies: dict[str, str] = {}
     sent: list[tuple[str, int, bytes]] = []
     cpu_before = os.times()
     time.sleep(max(0.0, start_at - time.time()))
@@ -261,13 +263,13 @@ def _load_worker(*, endpoint: str, port: int, start_at: float, end_at: float, se
         if status != expected and str(status) not in out["error_samples"]:
             out["error_samples"][str(status)] = response_body[:300].decode(errors="replace")
         if endpoint == "register":
-            session = _cookies(response).get("sessionid", "") if response is not None else ""
+            done_cookie = _cookies(response).get(DONE_COOKIE, "") if response is not None else ""
             if replay is not None:
                 out["replay_statuses"][str(status)] += 1
-                out["replays"].append((key, sessions.get(key, ""), session))
+                out["replays"].append((key, done_cookies.get(key, ""), done_cookie))
             elif status == expected:
                 out["registered"][key] = size
-                sessions[key] = session
+                done_cookies[key] = done_cookie
                 sent.append((key, size, body))
             else:
                 out["unconfirmed"][key] = size
@@ -508,6 +510,82 @@ class Server:
         self.log.close()
 
 
+class Worker:
+    """The background-task worker (`manage.py db_worker`), as `make run` starts it: it adds
+    received registrations to the registry. Niced like there, so that in a surge the web
+    workers come first and the worker takes the CPU they leave."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, nice: int):
+        self.log = log_path.open("w")
+        command = [PYTHON, "manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--verbosity", "0"]
+        self.process = subprocess.Popen(
+            ["nice", "-n", str(nice), *command],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def watch_drain(env: dict[str, str], *, load_ended_at: float, worker_pid: int, timeout: float) -> dict:
+    """After the load: how many registrations still waited for the worker, and how long it
+    took to add them all to the registry, with the machine otherwise idle."""
+    cpu_before = process_cpu_seconds([worker_pid])
+    watch = subprocess.run(
+        [PYTHON, __file__, "--watch-drain", str(load_ended_at), "--drain-timeout", str(timeout)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result = json.loads(watch.stdout)
+    result["worker_cpu_seconds"] = process_cpu_seconds([worker_pid]) - cpu_before
+    return result
+
+
+def drain_progress(load_ended_at: float, timeout: float) -> dict:
+    """Poll the queue of received registrations until it is empty (runs with Django)."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db.models import Sum
+
+    from crisisdesk.registry.models import IntakeState, Registration
+
+    def waiting() -> tuple[int, int]:
+        queue = Registration.objects.filter(intake_state=IntakeState.RECEIVED)
+        return queue.count(), queue.aggregate(people=Sum("people_count"))["people"] or 0
+
+    first_seen_at = time.time()
+    at_start, people_at_start = waiting()
+    left = at_start
+    while left and time.time() - first_seen_at < timeout:
+        time.sleep(0.2)
+        left, _people = waiting()
+    finished_at = time.time()
+    return {
+        "waiting_when_first_seen": at_start,
+        "people_waiting_when_first_seen": people_at_start,
+        "first_seen_after_load_s": first_seen_at - load_ended_at,
+        "seconds_to_empty": finished_at - first_seen_at,
+        "seconds_after_load": finished_at - load_ended_at,
+        "left": left,
+    }
+
+
 def check_replays(port: int, replays: list[tuple[str, str, str]]) -> dict:
     """A re-sent form must show the original reference and private link again."""
     same = different = unchecked = 0
@@ -517,8 +595,8 @@ def check_replays(port: int, replays: list[tuple[str, str, str]]) -> dict:
             unchecked += 1
             continue
         shown = []
-        for session in (original, replay):
-            conn.request("GET", "/register/done/", headers={"Cookie": f"sessionid={session}"})
+        for cookie in (original, replay):
+            conn.request("GET", "/register/done/", headers={"Cookie": f"{DONE_COOKIE}={cookie}"})
             body = conn.getresponse().read().decode()
             reference, link = REFERENCE.search(body), UPDATE_LINK.search(body)
             shown.append((reference.group(1), link.group(1)) if reference and link else None)
@@ -550,6 +628,7 @@ def run_suite(database: str, args: argparse.Namespace, workdir: Path) -> dict:
     ceiling_ok = 0
     for n, spec in enumerate(args.server):
         server = Server(spec, env, workdir / f"gunicorn-{n}.log")
+        worker = Worker(env, workdir / f"worker-{n}.log", args.worker_nice)
         try:
             server.wait_ready()
             app_pids = [server.process.pid]
@@ -571,7 +650,10 @@ def run_suite(database: str, args: argparse.Namespace, workdir: Path) -> dict:
                     _log(f"  still busy ({idle:.2f} cores), measuring anyway")
                 _log(f"{database} {spec} {endpoint}: warm-up {WARMUP_SECONDS:.0f} s, then {args.duration:.0f} s")
                 warm = run_load(endpoint=endpoint, duration=WARMUP_SECONDS, seed=args.seed + 7 * n, **load_options)
+                worker_cpu_before = process_cpu_seconds([worker.process.pid])
                 load = run_load(endpoint=endpoint, duration=args.duration, seed=args.seed + 7 * n + 1, **load_options)
+                worker_cpu_load = process_cpu_seconds([worker.process.pid]) - worker_cpu_before
+                load_ended_at = time.time()
                 for part in (warm, load):
                     all_registered.update(part["registered"])
                     all_unconfirmed.update(part["unconfirmed"])
@@ -579,7 +661,19 @@ def run_suite(database: str, args: argparse.Namespace, workdir: Path) -> dict:
                         ceiling_ok += part["statuses"].get("204", 0)
                 summary = summarize(load)
                 summary.update(database=database, server=spec, endpoint=endpoint)
+                summary["worker_cpu_ms"] = worker_cpu_load * 1000 / max(summary["requests"], 1)
                 if endpoint == "register":
+                    drain = watch_drain(
+                        env, load_ended_at=load_ended_at, worker_pid=worker.process.pid, timeout=args.drain_timeout
+                    )
+                    drain["registrations_in_load"] = len(load["registered"])
+                    drain["persons_in_load"] = sum(load["registered"].values())
+                    summary["drain"] = drain
+                    _log(
+                        f"  worker: {drain['waiting_when_first_seen']} registrations waiting "
+                        f"{drain['first_seen_after_load_s']:.1f} s after the load, all added "
+                        f"{drain['seconds_after_load']:.1f} s after it ({drain['left']} left)"
+                    )
                     replays = warm["replays"] + load["replays"]
                     summary["replays_sent"] = len(replays)
                     summary["replay_statuses"] = dict(warm["replay_statuses"] + load["replay_statuses"])
@@ -592,6 +686,7 @@ def run_suite(database: str, args: argparse.Namespace, workdir: Path) -> dict:
                 )
         finally:
             server.stop()
+            worker.stop()
     expected = {"registered": all_registered, "unconfirmed": all_unconfirmed, "ceiling_ok": ceiling_ok}
     expected_path = workdir / "expected.json"
     expected_path.write_text(json.dumps(expected))
@@ -615,7 +710,7 @@ def verify(expected_path: Path) -> dict:
     from django.db.models import Count
 
     from crisisdesk.common.models import AuditEvent, BenchRow
-    from crisisdesk.registry.models import Person, Registration, RiskFlag
+    from crisisdesk.registry.models import IntakeState, Person, Registration, RiskFlag
 
     expected = json.loads(expected_path.read_text())
     registered: dict[str, int] = expected["registered"]
@@ -636,6 +731,7 @@ def verify(expected_path: Path) -> dict:
     persons = Person.objects.count()
     audited_registrations = AuditEvent.objects.filter(action=AuditEvent.Action.REGISTRATION_SUBMITTED).count()
     audited_persons = AuditEvent.objects.filter(action=AuditEvent.Action.PERSON_CREATED).count()
+    states = dict(Registration.objects.values_list("intake_state").annotate(n=Count("id")))
     result = {
         "keys_302": len(registered),
         "registrations": registrations,
@@ -650,6 +746,8 @@ def verify(expected_path: Path) -> dict:
         "audit_registrations": audited_registrations,
         "audit_persons": audited_persons,
         "risk_flags": RiskFlag.objects.count(),
+        "still_waiting": states.get(IntakeState.RECEIVED, 0),
+        "failed_to_add": states.get(IntakeState.FAILED, 0),
         "ceiling_204": expected["ceiling_ok"],
         "ceiling_rows": BenchRow.objects.count(),
     }
@@ -663,6 +761,8 @@ def verify(expected_path: Path) -> dict:
         and audited_registrations == registrations
         and audited_persons == persons
         and result["ceiling_rows"] == result["ceiling_204"]
+        and result["still_waiting"] == 0
+        and result["failed_to_add"] == 0
     )
     return result
 
@@ -747,6 +847,7 @@ def _suite_command(database: str, args: argparse.Namespace, result_file: Path) -
     command = [PYTHON, __file__, "--suite", database, "--result-file", str(result_file)]
     command += ["--duration", str(args.duration), "--concurrency", str(args.concurrency), "--seed", str(args.seed)]
     command += ["--settings", args.settings, "--wait-idle", str(args.wait_idle)]
+    command += ["--worker-nice", str(args.worker_nice), "--drain-timeout", str(args.drain_timeout)]
     for spec in args.server:
         command += ["--server", spec]
     if database == "postgres":
@@ -775,11 +876,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=120.0,
         help="before each measurement wait up to this many seconds for other processes to go quiet (default 120)",
     )
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="niceness of the background worker, as make run starts it (default %(default)s)",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=1800.0,
+        help="after the load, wait at most this many seconds for the worker to empty its queue",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--suite", help=argparse.SUPPRESS)
     parser.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--verify", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--watch-drain", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.server = args.server or [DEFAULT_SERVER]
     if not 1 <= args.concurrency <= 256 or not 1 <= args.duration <= 600:
@@ -792,6 +906,9 @@ def main(argv: list[str]) -> int:
     args.load_before = " / ".join(Path("/proc/loadavg").read_text().split()[:3])
     if args.verify:
         print(json.dumps(verify(args.verify)))
+        return 0
+    if args.watch_drain:
+        print(json.dumps(drain_progress(args.watch_drain, args.drain_timeout)))
         return 0
     if args.suite:
         # On SIGTERM (also forwarded by with-throwaway-postgres) unwind, so gunicorn is stopped.

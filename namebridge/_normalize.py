@@ -13,6 +13,7 @@ Three forms of a name live in Crisis Desk, and this module makes two of them:
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -108,6 +109,9 @@ def _is_ignorable(code: int) -> bool:
     return any(low <= code <= high for low, high in _IGNORABLE_RANGES)
 
 
+_IGNORABLE_CHARACTER = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _IGNORABLE_RANGES) + "]")
+
+
 def strip_invisible(text: str) -> str:
     """Remove characters that are invisible when printed, and turn line breaks and tabs into spaces.
 
@@ -120,6 +124,17 @@ def strip_invisible(text: str) -> str:
     Why: a name that contains a right-to-left override displays differently from how it compares
     ("Trojan Source"), so an officer could be shown one name while the system matches another.
     """
+    # Nearly every name has nothing to remove. A printable string holds no control, format or
+    # surrogate character (str.isprintable is false for all of them), so only the ignorable
+    # ranges remain to look for; both checks run in C, the loop below in Python.
+    if text.isprintable() and not _IGNORABLE_CHARACTER.search(text):
+        return text
+    return _strip_invisible_each(text)
+
+
+def _strip_invisible_each(text: str) -> str:
+    """`strip_invisible` one character at a time: the definition, and the reference its
+    shortcut is tested against."""
     kept: list[str] = []
     for char in text:
         category = unicodedata.category(char)

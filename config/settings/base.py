@@ -210,6 +210,11 @@ CRISISDESK_PUBLIC_RATE_WINDOW_SECONDS = env.int("CRISISDESK_PUBLIC_RATE_WINDOW_S
 # Trust X-Forwarded-For only behind a known reverse proxy.
 CRISISDESK_TRUSTED_PROXY_COUNT = env.int("CRISISDESK_TRUSTED_PROXY_COUNT", default=0)
 
+# While public registrations keep arriving, the worker that adds them to the registry
+# takes at most this share of the time (0-1]. Empty: 0.2 on SQLite, whose single write
+# lock the public form shares with the worker, and 1 on PostgreSQL.
+CRISISDESK_INTAKE_BUSY_SHARE = env.float("CRISISDESK_INTAKE_BUSY_SHARE", default=None)
+
 # Benchmark-only endpoints (the single-INSERT ceiling view). Never on in production.
 CRISISDESK_BENCH_ENDPOINTS = False
 

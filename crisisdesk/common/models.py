@@ -28,6 +28,8 @@ class AuditEvent(AppendOnlyModel):
         STATUS_EVENT_ADDED = "status_event.added", _("Added a timeline event")
         REGISTRATION_SUBMITTED = "registration.submitted", _("Registration submitted")
         REGISTRATION_VIEWED = "registration.viewed", _("Registration viewed through its private link")
+        REGISTRATION_ADD_FAILED = "registration.add_failed", _("Registration could not be added to the registry")
+        REGISTRATION_ADD_RETRIED = "registration.add_retried", _("Registration sent again to the registry")
         RISK_RULE_CHANGED = "risk_rule.changed", _("Risk rule changed")
         USER_CREATED = "user.created", _("Staff user created")
         TOKEN_ISSUED = "token.issued", _("API token issued")

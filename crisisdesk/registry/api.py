@@ -14,6 +14,7 @@ from crisisdesk.common.origin import Origin, origin_from_request
 from crisisdesk.registry import access, selectors, services
 from crisisdesk.registry.models import Channel, StatusEvent
 from crisisdesk.registry.schemas import (
+    IntakeSummaryOut,
     PersonCreateIn,
     PersonDetailOut,
     PersonListQuery,
@@ -102,3 +103,10 @@ def status_event_add(request, person_id: int, payload: StatusEventIn):
         corrects=access.correction_target(person=person, event_id=payload.corrects),
     )
     return Status(201, event)
+
+
+@router.get("/registrations/intake", response=IntakeSummaryOut, url_name="registration_intake")
+def registration_intake(request):
+    """How many public registrations wait to be added to the registry (and are not in
+    the lists yet), since when, and how many failed."""
+    return selectors.registration_intake_summary(actor=request.auth)

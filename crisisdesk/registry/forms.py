@@ -16,7 +16,14 @@ from django_countries import countries
 from crisisdesk.border.models import CrossingPoint
 from crisisdesk.common.forms import BootstrapFormMixin
 from crisisdesk.registry.errors import MESSAGES, RegistryError, RegistryValidationError
-from crisisdesk.registry.inputs import ContactInput, DocumentInput, NameInput, PersonInput, ReporterInput
+from crisisdesk.registry.inputs import (
+    ContactInput,
+    DocumentInput,
+    NameInput,
+    PersonInput,
+    RegistrationInput,
+    ReporterInput,
+)
 from crisisdesk.registry.models import (
     ContactPoint,
     IdentityDocument,
@@ -303,6 +310,25 @@ class RegistrationForm(BootstrapFormMixin, forms.Form):
             contact=data.get("reporter_contact", ""),
             relationship=data.get("reporter_relationship", ""),
         )
+
+
+def registration_forms_input(form: RegistrationForm, people, *, language: str) -> RegistrationInput:
+    """What a valid household form (`form` and its `people` formset) registers."""
+    data = form.cleaned_data
+    return RegistrationInput(
+        people=tuple(
+            person_form.to_input(
+                region=data["region"], city=data["city"], location_note=data["location_note"], intent=data["intent"]
+            )
+            for person_form in people.forms
+            # An added person block left untouched is skipped, not an error.
+            if person_form.cleaned_data
+        ),
+        submission_key=str(data["submission_key"]),
+        language=language,
+        consent_given=data["consent"],
+        reporter=form.reporter(),
+    )
 
 
 class SelfUpdateForm(BootstrapFormMixin, forms.Form):

@@ -48,6 +48,14 @@ class Channel(models.TextChoices):
     DEMO = "demo", _("Demo scenario")
 
 
+class IntakeState(models.TextChoices):
+    """Where a registration stands between being received and being in the registry."""
+
+    RECEIVED = "received", _("Received, being added to the registry")
+    ADDED = "added", _("In the registry")
+    FAILED = "failed", _("Could not be added to the registry")
+
+
 class Registration(models.Model):
     """One submission: a household registered together, or one person.
 
@@ -55,6 +63,11 @@ class Registration(models.Model):
     and a second POST of the same form finds the first registration instead of making
     another. The private update link is a bearer secret; we keep its digest for lookup
     and an encrypted copy so a replayed submission can show the same link again.
+
+    A public registration is received first and added to the registry by a worker
+    (docs/adr/0004-public-registrations-are-received-then-added.md): until then its
+    people wait, encrypted, in `intake_payload`, which is emptied once they are added.
+    Staff, API and demo registrations are added at once.
     """
 
     reference = models.CharField(max_length=12, unique=True)
@@ -68,9 +81,23 @@ class Registration(models.Model):
     reporter_name = models.CharField(max_length=200, blank=True)
     reporter_contact = EncryptedTextField(blank=True)
     reporter_relationship = models.CharField(max_length=100, blank=True)
+    intake_state = models.CharField(max_length=10, choices=IntakeState.choices, default=IntakeState.ADDED)
+    intake_payload = EncryptedTextField(blank=True)
+    # An error code and the exception's class, never the data: staff read it.
+    intake_error = models.CharField(max_length=200, blank=True)
+    people_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-submitted_at"]
+        indexes = [
+            # Only the registrations still waiting or failed: the worker's queue and the
+            # staff banner read it, and it stays small whatever the size of the registry.
+            models.Index(
+                fields=["intake_state", "id"],
+                condition=~Q(intake_state="added"),
+                name="registration_intake_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference_display
@@ -78,6 +105,10 @@ class Registration(models.Model):
     @property
     def reference_display(self) -> str:
         return f"{self.reference[:4]}-{self.reference[4:]}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.intake_state == IntakeState.RECEIVED
 
 
 class Household(models.Model):

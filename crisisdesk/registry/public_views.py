@@ -1,5 +1,7 @@
 """Public pages: self-registration and the private update link. No account needed."""
 
+from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,13 +18,31 @@ from crisisdesk.common.origin import origin_from_request
 from crisisdesk.common.ratelimit import public_rate_limit
 from crisisdesk.registry.duplicates import possible_matches
 from crisisdesk.registry.errors import RegistryValidationError
-from crisisdesk.registry.forms import PersonForm, PersonFormSet, RegistrationForm, SelfUpdateForm
-from crisisdesk.registry.inputs import RegistrationInput
-from crisisdesk.registry.models import Channel, Person, StatusKind
+from crisisdesk.registry.forms import (
+    PersonForm,
+    PersonFormSet,
+    RegistrationForm,
+    SelfUpdateForm,
+    registration_forms_input,
+)
+from crisisdesk.registry.models import IntakeState, Person, StatusKind
+from crisisdesk.registry.registration_post import registration_input_from_post
 from crisisdesk.registry.selectors import registration_by_token
-from crisisdesk.registry.services import MAX_PEOPLE_PER_REGISTRATION, registration_self_report, registration_submit
+from crisisdesk.registry.services import (
+    MAX_PEOPLE_PER_REGISTRATION,
+    RegistrationResult,
+    registration_add_received,
+    registration_receive,
+    registration_self_report,
+)
 
-SESSION_RESULT_KEY = "registration_result"
+# The done page reads what it shows from a signed cookie rather than a session row: a
+# registrant needs no session, and a surge of registrations then writes one row each,
+# not two (docs/benchmarks.md). It holds the reference and the private link, which the
+# page shows anyway, for a short while, only for that page.
+DONE_COOKIE = "crisisdesk_registered"
+DONE_COOKIE_SALT = "crisisdesk.registry.register_done"
+DONE_COOKIE_MAX_AGE = 30 * 60
 
 
 def home(request):
@@ -36,13 +56,14 @@ def _people_requested(request) -> int:
         return 1
 
 
-def registration_form_handle(request, *, actor, channel: str, audit_channel: str, warn_duplicates: bool = False):
+def registration_form_handle(request, *, save, audit_channel: str, warn_duplicates: bool = False):
     """The household form, shared by the public page and the staff page.
 
     Returns (result, form, people, duplicates): a RegistrationResult when saved, else None
-    and the bound or fresh forms to render again. With `warn_duplicates` (staff), people
-    who may already be registered stop the save until the form is re-sent with
-    `confirm_new`; `duplicates` then lists, per person, who they may be.
+    and the bound or fresh forms to render again. `save(origin=, data=)` writes it.
+    With `warn_duplicates` (staff), people who may already be registered stop the save
+    until the form is re-sent with `confirm_new`; `duplicates` then lists, per person,
+    who they may be.
     """
     if request.method != "POST":
         form = RegistrationForm()
@@ -52,32 +73,13 @@ def registration_form_handle(request, *, actor, channel: str, audit_channel: str
     people = PersonFormSet(request.POST, prefix="person")
     if not (form.is_valid() and people.is_valid()):
         return None, form, people, []
-    data = form.cleaned_data
-    registration_input = RegistrationInput(
-        people=tuple(
-            person_form.to_input(
-                region=data["region"], city=data["city"], location_note=data["location_note"], intent=data["intent"]
-            )
-            for person_form in people.forms
-            # An added person block left untouched is skipped, not an error.
-            if person_form.cleaned_data
-        ),
-        submission_key=str(data["submission_key"]),
-        language=get_language() or "",
-        consent_given=data["consent"],
-        reporter=form.reporter(),
-    )
+    registration_input = registration_forms_input(form, people, language=get_language() or "")
     if warn_duplicates and not request.POST.get("confirm_new"):
         duplicates = possible_matches(registration_input.people)
         if any(duplicates):
             return None, form, people, list(zip(registration_input.people, duplicates, strict=True))
     try:
-        result = registration_submit(
-            origin=origin_from_request(request, channel=audit_channel),
-            data=registration_input,
-            channel=channel,
-            actor=actor,
-        )
+        result = save(origin=origin_from_request(request, channel=audit_channel), data=registration_input)
     except RegistryValidationError as error:
         form.add_error(None, error.message)
         return None, form, people, []
@@ -99,26 +101,50 @@ def registration_form_context(form, people, duplicates=(), **extra) -> dict:
 @require_http_methods(["GET", "POST"])
 @public_rate_limit("register")
 def register(request):
-    """One submission registers the whole household (formset of people)."""
+    """One submission registers the whole household. A well-formed one is read directly
+    (`registration_post`); anything else goes through the forms, which explain errors."""
+    if request.method == "POST":
+        data = registration_input_from_post(request.POST, language=get_language() or "")
+        if data is not None:
+            origin = origin_from_request(request, channel=AuditEvent.Channel.PUBLIC)
+            try:
+                return _registered(registration_receive(origin=origin, data=data))
+            except RegistryValidationError:
+                pass  # the forms below render the reason next to the form
     result, form, people, _duplicates = registration_form_handle(
-        request, actor=None, channel=Channel.PUBLIC, audit_channel=AuditEvent.Channel.PUBLIC
+        request, save=registration_receive, audit_channel=AuditEvent.Channel.PUBLIC
     )
     if result is not None:
-        request.session[SESSION_RESULT_KEY] = {
-            "reference": result.registration.reference_display,
-            "token": result.update_token,
-            "people": sum(1 for form in people.forms if form.cleaned_data)
-            if result.created
-            else result.registration.persons.count(),
-        }
-        return redirect("registry:register_done")
+        return _registered(result)
     return render(request, "registry/public/register.html", registration_form_context(form, people))
+
+
+def _registered(result: RegistrationResult):
+    registration = result.registration
+    shown = {
+        "reference": registration.reference_display,
+        "token": result.update_token,
+        "people": registration.people_count,
+    }
+    done_path = reverse("registry:register_done")
+    response = redirect(done_path)
+    response.set_cookie(
+        DONE_COOKIE,
+        signing.dumps(shown, salt=DONE_COOKIE_SALT),
+        max_age=DONE_COOKIE_MAX_AGE,
+        path=done_path,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
 
 
 @never_cache
 def register_done(request):
-    result = request.session.get(SESSION_RESULT_KEY)
-    if not result:
+    try:
+        result = signing.loads(request.COOKIES[DONE_COOKIE], salt=DONE_COOKIE_SALT, max_age=DONE_COOKIE_MAX_AGE)
+    except (KeyError, signing.BadSignature):
         return redirect("registry:register")
     update_url = request.build_absolute_uri(reverse("registry:self_update", args=[result["token"]]))
     return render(request, "registry/public/done.html", {"result": result, "update_url": update_url})
@@ -148,6 +174,9 @@ def self_update(request, token: str):
     registration = registration_by_token(token=token)
     if registration is None:
         return render(request, "registry/public/link_unknown.html", status=404)
+    if registration.is_waiting:
+        # Used before the worker came to it: add it now, so the registrant sees their people.
+        registration.intake_state = registration_add_received(registration_id=registration.pk)
     persons = list(Person.objects.filter(registration=registration).order_by("id"))
     origin = origin_from_request(request, channel=AuditEvent.Channel.PUBLIC)
     report = request.POST.get("report") or request.GET.get("report", "")
@@ -192,5 +221,6 @@ def self_update(request, token: str):
             "saved": request.GET.get("saved") == "1",
             "report": report if report in SelfUpdateForm.REPORTS else "",
             "crossed_kind": StatusKind.CROSSED,
+            "not_added": registration.intake_state == IntakeState.FAILED,
         },
     )

@@ -585,3 +585,12 @@ class PersonDetailOut(Schema):
     @staticmethod
     def resolve_contacts(person, context) -> list | None:
         return list(person.contacts.all()) if _may_see_contact(context) else None
+
+
+class IntakeSummaryOut(Schema):
+    """Public registrations received but not in the registry yet. Counts only."""
+
+    waiting: int = Field(description="Received and waiting for the worker to add them.")
+    waiting_people: int
+    oldest_waiting_at: datetime | None
+    failed: int = Field(description="Could not be added; staff see them on the intake page and can send them again.")

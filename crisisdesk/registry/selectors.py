@@ -5,17 +5,18 @@ Reading a person's record is an audited act just like changing it: `person_get` 
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Min, Prefetch, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 
 from crisisdesk.accounts.permissions import Permission, has_permission
 from crisisdesk.common.audit import audit_record
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
-from crisisdesk.registry.models import Person, PossibleDuplicate, Registration, RiskFlag, StatusEvent
+from crisisdesk.registry.models import IntakeState, Person, PossibleDuplicate, Registration, RiskFlag, StatusEvent
 from crisisdesk.registry.search import PersonMatch, person_name_search
 
 PAGE_SIZE = 50
@@ -199,3 +200,42 @@ def person_possible_duplicates(*, actor, person: Person) -> list[tuple[Person, P
         "person", "candidate"
     )
     return [(pair.candidate if pair.person_id == person.pk else pair.person, pair) for pair in pairs]
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeSummary:
+    """Public registrations not in the registry yet: waiting for the worker, or failed."""
+
+    waiting: int
+    waiting_people: int
+    oldest_waiting_at: datetime | None
+    failed: int
+
+
+def registration_intake_summary(*, actor) -> IntakeSummary:
+    """Counts only, no one's data: what staff need to know that the list is not complete yet."""
+    _require(actor, Permission.PERSON_VIEW)
+    open_ = Registration.objects.exclude(intake_state=IntakeState.ADDED)
+    totals = open_.aggregate(
+        waiting=Count("id", filter=Q(intake_state=IntakeState.RECEIVED)),
+        waiting_people=Sum("people_count", filter=Q(intake_state=IntakeState.RECEIVED)),
+        oldest=Min("submitted_at", filter=Q(intake_state=IntakeState.RECEIVED)),
+        failed=Count("id", filter=Q(intake_state=IntakeState.FAILED)),
+    )
+    return IntakeSummary(
+        waiting=totals["waiting"],
+        waiting_people=totals["waiting_people"] or 0,
+        oldest_waiting_at=totals["oldest"],
+        failed=totals["failed"],
+    )
+
+
+def registrations_not_added(*, actor, limit: int = 200) -> list[Registration]:
+    """Registrations waiting or failed, oldest first, with their reference, time, size
+    and reason. The people in them stay encrypted and are not read here."""
+    _require(actor, Permission.PERSON_CREATE)
+    return list(
+        Registration.objects.exclude(intake_state=IntakeState.ADDED)
+        .order_by("id")
+        .only("id", "reference", "submitted_at", "people_count", "intake_state", "intake_error", "language")[:limit]
+    )

@@ -3,18 +3,26 @@ transaction, so a record never exists without its trail."""
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from crisisdesk.common.audit import audit_record, audit_record_many
 from crisisdesk.common.models import AuditEvent
-from crisisdesk.common.origin import Origin
+from crisisdesk.common.origin import SYSTEM, Origin
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
-from crisisdesk.registry.inputs import ContactInput, PersonInput, RegistrationInput
+from crisisdesk.registry.inputs import (
+    ContactInput,
+    PersonInput,
+    RegistrationInput,
+    people_payload_dumps,
+    people_payload_loads,
+)
 from crisisdesk.registry.models import (
     INFORMATIONAL_KINDS,
     Channel,
@@ -22,6 +30,7 @@ from crisisdesk.registry.models import (
     ContactPoint,
     Household,
     IdentityDocument,
+    IntakeState,
     Person,
     PersonName,
     Registration,
@@ -33,7 +42,7 @@ from crisisdesk.registry.models import (
 )
 from crisisdesk.registry.risk import PersonFacts, rule_reasons
 from crisisdesk.registry.search import search_changes_record
-from crisisdesk.registry.tasks import registration_duplicates_find
+from crisisdesk.registry.tasks import registration_duplicates_find, registration_intake_drain
 from namebridge import clean_name, detect_script, fold
 
 # Crockford-style: no 0/O, 1/I/L or U, so a code read over a bad phone line survives.
@@ -41,6 +50,7 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_LENGTH = 8
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=10)
 MAX_PEOPLE_PER_REGISTRATION = 15
+PUBLIC_REGISTRANT_LABEL = "public registrant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +86,11 @@ def registration_submit(
     channel: str = Channel.PUBLIC,
     actor=None,
 ) -> RegistrationResult:
-    """Register a household (or one person) in one transaction.
+    """Register a household (or one person) in one transaction, people and all.
 
     Idempotent on `data.submission_key`: a form posted twice returns the first
     registration, with the same reference and private link, and creates nothing.
+    Staff and scripts use this; the public form uses `registration_receive`.
     """
     existing = Registration.objects.filter(submission_key=data.submission_key).first()
     if existing is not None:
@@ -94,16 +105,19 @@ def registration_submit(
         return RegistrationResult(existing, existing.update_token, created=False)
 
 
-@transaction.atomic
-def _registration_create(*, origin: Origin, data: RegistrationInput, channel: str, actor) -> RegistrationResult:
+def _people_check(data: RegistrationInput) -> None:
     if not data.people:
         raise RegistryValidationError(RegistryError.NO_PEOPLE)
     if len(data.people) > MAX_PEOPLE_PER_REGISTRATION:
         raise RegistryValidationError(RegistryError.TOO_MANY_PEOPLE)
-    now = data.submitted_at or timezone.now()
-    token = secrets.token_urlsafe(24)
+    for person in data.people:
+        if not (clean_name(person.given_name) or clean_name(person.family_name)):
+            raise RegistryValidationError(RegistryError.NAME_EMPTY, "given_name")
+
+
+def _registration_new(*, data: RegistrationInput, channel: str, token: str, now: datetime) -> Registration:
     reporter = data.reporter
-    registration = Registration(
+    return Registration(
         reference=_new_reference(),
         submission_key=uuid.UUID(str(data.submission_key)),
         update_token_digest=update_token_digest(token),
@@ -115,34 +129,267 @@ def _registration_create(*, origin: Origin, data: RegistrationInput, channel: st
         reporter_name=clean_name(reporter.name) if reporter else "",
         reporter_contact=reporter.contact if reporter else "",
         reporter_relationship=clean_name(reporter.relationship) if reporter else "",
+        people_count=len(data.people),
     )
-    registration.save()
-    household = Household.objects.create(registration=registration, created_at=now) if len(data.people) > 1 else None
-    source = StatusEvent.Source.PUBLIC if channel == Channel.PUBLIC else StatusEvent.Source.STAFF
-    persons_insert(
+
+
+def _registration_people_add(
+    *, registration: Registration, people: tuple[PersonInput, ...], consent_given: bool, origin: Origin, actor
+) -> list[Person]:
+    now = registration.submitted_at
+    household = Household.objects.create(registration=registration, created_at=now) if len(people) > 1 else None
+    source = StatusEvent.Source.PUBLIC if registration.channel == Channel.PUBLIC else StatusEvent.Source.STAFF
+    persons = persons_insert(
         actor=actor,
         origin=origin,
-        people=data.people,
+        people=people,
         household=household,
         registration=registration,
-        consent_given_at=now if data.consent_given else None,
+        consent_given_at=now if consent_given else None,
         occurred_at=now,
         source=source,
     )
-    if channel == Channel.PUBLIC:
+    if registration.channel == Channel.PUBLIC:
         # Checked by a worker: the registrant never waits for it or sees it. The task row
         # is written in this transaction (the database backend), so it exists exactly when
-        # the registration does, and costs no second commit.
+        # the persons do, and costs no second commit.
         registration_duplicates_find.enqueue(registration.pk)
+    return persons
+
+
+@transaction.atomic
+def _registration_create(*, origin: Origin, data: RegistrationInput, channel: str, actor) -> RegistrationResult:
+    _people_check(data)
+    token = secrets.token_urlsafe(24)
+    registration = _registration_new(data=data, channel=channel, token=token, now=data.submitted_at or timezone.now())
+    registration.save()
+    _registration_people_add(
+        registration=registration, people=data.people, consent_given=data.consent_given, origin=origin, actor=actor
+    )
     audit_record(
         actor=actor,
         origin=origin,
         action=AuditEvent.Action.REGISTRATION_SUBMITTED,
         target=registration,
         changes={"people": len(data.people)},
-        actor_label=None if actor else "public registrant",
+        actor_label=None if actor else PUBLIC_REGISTRANT_LABEL,
     )
     return RegistrationResult(registration, token, created=True)
+
+
+# A reference is 8 of 30 letters: a collision is rare, but possible, and is not the
+# registrant's fault. A new reference is drawn this many times before giving up.
+REFERENCE_ATTEMPTS = 3
+
+
+def registration_receive(*, origin: Origin, data: RegistrationInput) -> RegistrationResult:
+    """Accept a public registration: one row, its people encrypted in it, and its audit row.
+
+    This is all a registrant waits for. A worker then adds the people to the registry
+    (`registrations_add_received`), and the private link adds them at once if it is used
+    first: docs/adr/0004-public-registrations-are-received-then-added.md says why.
+    The reference and the private link are final from here on.
+
+    Idempotent on `data.submission_key`, like `registration_submit`: a form posted twice
+    returns the first registration, and creates nothing.
+    """
+    _people_check(data)
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        try:
+            return _registration_receive_once(origin=origin, data=data)
+        except IntegrityError:
+            existing = Registration.objects.filter(submission_key=data.submission_key).first()
+            if existing is not None:
+                return RegistrationResult(existing, existing.update_token, created=False)
+            # Not the key: the reference was taken. Draw another.
+    raise IntegrityError("no free reference code after several attempts")
+
+
+@transaction.atomic
+def _registration_receive_once(*, origin: Origin, data: RegistrationInput) -> RegistrationResult:
+    token = secrets.token_urlsafe(24)
+    registration = _registration_new(
+        data=data, channel=Channel.PUBLIC, token=token, now=data.submitted_at or timezone.now()
+    )
+    registration.intake_state = IntakeState.RECEIVED
+    registration.intake_payload = people_payload_dumps(
+        people=data.people, consent_given=data.consent_given, ip_address=origin.ip_address
+    )
+    registration.save()
+    audit_record(
+        actor=None,
+        origin=origin,
+        action=AuditEvent.Action.REGISTRATION_SUBMITTED,
+        target=registration,
+        changes={"people": len(data.people)},
+        actor_label=PUBLIC_REGISTRANT_LABEL,
+    )
+    _intake_drain_ensure()
+    return RegistrationResult(registration, token, created=True)
+
+
+def _intake_drain_ensure() -> None:
+    """Make sure a drain task will run after this transaction commits.
+
+    One waiting (READY) drain serves every registration received before it starts, so
+    a new one is enqueued only when none is waiting. The waiting row is locked until
+    this transaction commits: the database backend's worker claims tasks with
+    SKIP LOCKED, so it cannot start that drain before this registration is visible to it.
+    On SQLite the same order comes from the write lock that both transactions take.
+    Other backends (the tests' immediate one) get a task each time.
+    """
+    from django_tasks_db.backend import DatabaseBackend
+
+    backend = registration_intake_drain.get_backend()
+    if isinstance(backend, DatabaseBackend):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _waiting_drain_sql(connection.features.has_select_for_update),
+                [registration_intake_drain.module_path, backend.alias, registration_intake_drain.queue_name],
+            )
+            if cursor.fetchone() is not None:
+                return
+    registration_intake_drain.enqueue()
+
+
+@cache
+def _waiting_drain_sql(lock: bool) -> str:
+    """The one query every public registration makes besides its two INSERTs, written
+    out once: through the ORM it cost as much as the rest of the transaction."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    table = connection.ops.quote_name(DBTaskResult._meta.db_table)
+    return (
+        f"SELECT id FROM {table} WHERE status = '{TaskResultStatus.READY}' AND task_path = %s"  # noqa: S608 - constants only
+        f" AND backend_name = %s AND queue_name = %s LIMIT 1{' FOR UPDATE' if lock else ''}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeDrainResult:
+    added: int
+    failed: int
+
+
+# Registrations read per query of the queue; each is then added in its own transaction,
+# so that a worker never holds SQLite's write lock for long while registrants wait.
+DRAIN_BATCH = 50
+
+
+def registrations_add_received(*, limit: int | None = None, busy_share: float = 1.0) -> IntakeDrainResult:
+    """Add waiting public registrations to the registry, oldest first, until none wait
+    (or `limit` were handled). Safe to run in several workers at once.
+
+    `busy_share` below 1 makes way for registrants: while new registrations keep
+    arriving, the drain pauses after each one, so that it takes at most that share of the
+    time. SQLite has one write lock, and a worker adding registrations back to back would
+    hold it nearly always, leaving the public form to queue behind it
+    (docs/adr/0004-public-registrations-are-received-then-added.md).
+    """
+    added = failed = 0
+    last_id = 0
+    newest_seen = _newest_registration_id()
+    while True:
+        batch = list(
+            Registration.objects.filter(intake_state=IntakeState.RECEIVED, id__gt=last_id)
+            .order_by("id")
+            .values_list("id", flat=True)[:DRAIN_BATCH]
+        )
+        if not batch:
+            return IntakeDrainResult(added=added, failed=failed)
+        for registration_id in batch:
+            if limit is not None and added + failed >= limit:
+                return IntakeDrainResult(added=added, failed=failed)
+            last_id = registration_id
+            started = time.monotonic()
+            outcome = _registration_add(registration_id=registration_id)
+            added += outcome == IntakeState.ADDED
+            failed += outcome == IntakeState.FAILED
+            if busy_share < 1:
+                newest = _newest_registration_id()
+                if newest != newest_seen:
+                    newest_seen = newest
+                    time.sleep((time.monotonic() - started) * (1 - busy_share) / busy_share)
+
+
+def _newest_registration_id() -> int:
+    return Registration.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def registration_add_received(*, registration_id: int) -> str | None:
+    """Add one received registration's people to the registry, with their timeline,
+    flags and audit rows, in one transaction. Returns the registration's state after
+    (None when it does not exist). Does nothing to one already added or failed.
+
+    A registration that cannot be added is kept, with its people still encrypted in it
+    and the reason, as FAILED, for staff to see and send again
+    (`registration_add_retry`). Only a database that is unreachable or locked leaves it
+    waiting, for the next drain.
+    """
+    _registration_add(registration_id=registration_id)
+    return Registration.objects.filter(pk=registration_id).values_list("intake_state", flat=True).first()
+
+
+def _registration_add(*, registration_id: int) -> str | None:
+    """What this call did: ADDED, FAILED, or None (nothing was waiting)."""
+    try:
+        with transaction.atomic():
+            registration = Registration.objects.select_for_update().filter(pk=registration_id).first()
+            if registration is None or registration.intake_state != IntakeState.RECEIVED:
+                return None
+            payload = people_payload_loads(registration.intake_payload)
+            origin = Origin(channel=AuditEvent.Channel.PUBLIC, ip_address=payload.ip_address)
+            _registration_people_add(
+                registration=registration,
+                people=payload.people,
+                consent_given=payload.consent_given,
+                origin=origin,
+                actor=None,
+            )
+            Registration.objects.filter(pk=registration.pk).update(
+                intake_state=IntakeState.ADDED, intake_payload="", intake_error=""
+            )
+            return IntakeState.ADDED
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as error:  # kept as FAILED with its reason, never dropped
+        reason = error.code.value if isinstance(error, RegistryValidationError) else type(error).__name__
+        _registration_add_failed(registration_id=registration_id, reason=reason)
+        return IntakeState.FAILED
+
+
+@transaction.atomic
+def _registration_add_failed(*, registration_id: int, reason: str) -> None:
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    registration.intake_state = IntakeState.FAILED
+    registration.intake_error = reason[: Registration._meta.get_field("intake_error").max_length]
+    registration.save(update_fields=["intake_state", "intake_error"])
+    audit_record(
+        actor=None,
+        origin=SYSTEM,
+        action=AuditEvent.Action.REGISTRATION_ADD_FAILED,
+        target=registration,
+        changes={"reason": registration.intake_error},
+    )
+
+
+def registration_add_retry(*, actor, origin: Origin, registration: Registration) -> str | None:
+    """Send a FAILED registration to the registry again (after the cause was fixed).
+    Returns its state after the attempt."""
+    with transaction.atomic():
+        updated = Registration.objects.filter(pk=registration.pk, intake_state=IntakeState.FAILED).update(
+            intake_state=IntakeState.RECEIVED
+        )
+        if updated:
+            audit_record(
+                actor=actor,
+                origin=origin,
+                action=AuditEvent.Action.REGISTRATION_ADD_RETRIED,
+                target=registration,
+                changes={"reason": registration.intake_error},
+            )
+    return registration_add_received(registration_id=registration.pk)
 
 
 def persons_insert(
@@ -266,7 +513,7 @@ def persons_insert(
             action=AuditEvent.Action.PERSON_CREATED,
             targets=persons,
             person_id_of=_person_id_of,
-            actor_label=actor_label or (None if actor else "public registrant"),
+            actor_label=actor_label or (None if actor else PUBLIC_REGISTRANT_LABEL),
         )
     return persons
 

@@ -1,9 +1,14 @@
 """Background jobs of the registry (Django Tasks; `manage.py db_worker` runs them)."""
 
+from django.conf import settings
+from django.db import connection
 from django_tasks import task
 
 from crisisdesk.registry.duplicates import possible_duplicates_record
 from crisisdesk.registry.models import Registration
+
+# Measured with bench/registration_throughput.py (docs/benchmarks.md).
+SQLITE_BUSY_SHARE = 0.2
 
 
 @task()
@@ -14,3 +19,22 @@ def registration_duplicates_find(registration_id: int) -> int:
     if registration is None:
         return 0
     return len(possible_duplicates_record(registration=registration))
+
+
+def intake_busy_share() -> float:
+    """The share of time the drain may take while registrations keep arriving: all of it,
+    unless configured, except on SQLite, where its writes would hold up the public form."""
+    configured = settings.CRISISDESK_INTAKE_BUSY_SHARE
+    if configured is not None:
+        return configured
+    return SQLITE_BUSY_SHARE if connection.vendor == "sqlite" else 1.0
+
+
+@task()
+def registration_intake_drain() -> dict[str, int]:
+    """Add the public registrations that are waiting to the registry (see
+    `services.registrations_add_received`). Returns how many were added and failed."""
+    from crisisdesk.registry.services import registrations_add_received
+
+    result = registrations_add_received(busy_share=intake_busy_share())
+    return {"added": result.added, "failed": result.failed}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("u/<str:token>/", public_views.self_update, name="self_update"),
     path("staff/persons/", views.person_list, name="person_list"),
     path("staff/persons/new/", views.household_register, name="household_register"),
+    path("staff/registrations/intake/", views.registration_intake, name="registration_intake"),
     path("staff/persons/<int:person_id>/", views.person_detail, name="person_detail"),
     path("staff/persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("staff/persons/<int:person_id>/events/new/", views.status_event_create, name="status_event_create"),

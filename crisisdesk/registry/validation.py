@@ -71,6 +71,12 @@ def _regions_of(country: str, language: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(named, key=lambda pair: pair[1]))
 
 
+@cache
+def region_codes(country: str) -> frozenset[str]:
+    """The ISO 3166-2 codes of a country's regions, in any language."""
+    return frozenset(code for code, _name in _regions_of(country, "en"))
+
+
 def region_choices() -> tuple[tuple[str, str], ...]:
     """Regions (ISO 3166-2) of the crisis country in the active language, e.g. UA-46
     Lvivska oblast / Львівська область."""

@@ -1,5 +1,7 @@
 """Staff pages of the registry: list, person, edit, timeline events, audit."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,7 +14,16 @@ from crisisdesk.common.origin import origin_from_request
 from crisisdesk.registry.errors import RegistryValidationError
 from crisisdesk.registry.forms import PersonContactsForm, PersonEditForm, PersonFilterForm, StatusEventForm
 from crisisdesk.registry.inputs import ContactInput
-from crisisdesk.registry.models import Channel, ContactPoint, Person, RiskRule, StatusEvent, StatusKind
+from crisisdesk.registry.models import (
+    Channel,
+    ContactPoint,
+    IntakeState,
+    Person,
+    Registration,
+    RiskRule,
+    StatusEvent,
+    StatusKind,
+)
 from crisisdesk.registry.public_views import registration_form_context, registration_form_handle
 from crisisdesk.registry.risk import explain_reason
 from crisisdesk.registry.selectors import (
@@ -22,8 +33,16 @@ from crisisdesk.registry.selectors import (
     person_get,
     person_page,
     person_possible_duplicates,
+    registration_intake_summary,
+    registrations_not_added,
 )
-from crisisdesk.registry.services import person_update, status_event_add
+from crisisdesk.registry.services import (
+    person_update,
+    registration_add_retry,
+    registration_submit,
+    registrations_add_received,
+    status_event_add,
+)
 from crisisdesk.registry.validation import region_name
 
 
@@ -57,7 +76,53 @@ def person_list(request):
     return render(
         request,
         template,
-        {"form": form, "page": page, "querystring": query.urlencode(), "region_name": region_name},
+        {
+            "form": form,
+            "page": page,
+            "querystring": query.urlencode(),
+            "region_name": region_name,
+            "intake": registration_intake_summary(actor=request.user),
+        },
+    )
+
+
+# How many waiting registrations one click of "add them now" handles, so that the
+# request ends in seconds even with a long queue; the worker takes the rest.
+ADD_NOW_LIMIT = 500
+
+
+@staff_required(Permission.PERSON_CREATE)
+def registration_intake(request):
+    """Public registrations not in the registry yet: waiting for the worker, or failed,
+    with a way to add them now or send a failed one again. Shows no one's data."""
+    if request.method == "POST":
+        if request.POST.get("action") == "retry":
+            registration = Registration.objects.filter(
+                pk=request.POST.get("registration") or 0, intake_state=IntakeState.FAILED
+            ).first()
+            if registration is None:
+                raise Http404
+            state = registration_add_retry(actor=request.user, origin=_origin(request), registration=registration)
+            if state == IntakeState.ADDED:
+                messages.success(request, _("Added to the registry."))
+            else:
+                messages.error(request, _("It still cannot be added. The reason is shown in the list."))
+        else:
+            result = registrations_add_received(limit=ADD_NOW_LIMIT)
+            messages.success(
+                request,
+                _("%(added)d added to the registry, %(failed)d could not be added.")
+                % {"added": result.added, "failed": result.failed},
+            )
+        return redirect("registry:registration_intake")
+    return render(
+        request,
+        "registry/staff/registration_intake.html",
+        {
+            "intake": registration_intake_summary(actor=request.user),
+            "registrations": registrations_not_added(actor=request.user),
+            "failed_state": IntakeState.FAILED,
+        },
     )
 
 
@@ -65,7 +130,10 @@ def person_list(request):
 def household_register(request):
     """Staff register a household, e.g. people who reach the border unregistered."""
     result, form, people, duplicates = registration_form_handle(
-        request, actor=request.user, channel=Channel.STAFF, audit_channel=AuditEvent.Channel.WEB, warn_duplicates=True
+        request,
+        save=partial(registration_submit, channel=Channel.STAFF, actor=request.user),
+        audit_channel=AuditEvent.Channel.WEB,
+        warn_duplicates=True,
     )
     if result is not None:
         first = result.registration.persons.order_by("id").first()

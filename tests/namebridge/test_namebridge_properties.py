@@ -33,6 +33,21 @@ def test_strip_invisible_leaves_no_format_or_control_character(text):
     assert not any(unicodedata.category(char) in {"Cf", "Cc", "Cs"} for char in strip_invisible(text))
 
 
+IGNORABLE = "\u034f\u115f\u17b4\u180b\u3164\ufe00\ufe0f\uffa0\U0001d173\U000e0100\U000e01ef"
+
+
+@given(st.one_of(any_text, name_like, st.text(alphabet=LATIN_LETTERS + HEBREW_LETTERS + IGNORABLE, max_size=30)))
+@example("Zelensky")
+@example("Sara\ufe0f")
+@example("\u3164")
+@example("a\u00a0b")
+def test_strip_invisible_agrees_with_its_character_by_character_definition(text):
+    """The shortcut for text with nothing to remove gives what the per-character loop gives."""
+    from namebridge._normalize import _strip_invisible_each
+
+    assert strip_invisible(text) == _strip_invisible_each(text)
+
+
 @given(st.one_of(any_text, name_like))
 def test_strip_invisible_is_idempotent(text):
     """Stripping twice is stripping once."""

@@ -222,6 +222,7 @@ def _insert_batch(plans: list[HouseholdPlan], *, origin: Origin, rules, staff, p
                 reporter_name=reporter.name if reporter else "",
                 reporter_contact=reporter.contact if reporter else "",
                 reporter_relationship=reporter.relationship if reporter else "",
+                people_count=len(plan.people),
             )
         )
     Registration.objects.bulk_create(registrations)

@@ -77,6 +77,16 @@ EXPECTED_STATUS = {
         "diplomat": DENIED,
         "anonymous": LOGIN,
     },
+    "registration_intake": {
+        "admin": ALLOWED,
+        "desk_chief": ALLOWED,
+        "consul": ALLOWED,
+        "border_officer": ALLOWED,
+        "case_officer": DENIED,
+        "logistics_officer": DENIED,
+        "diplomat": DENIED,
+        "anonymous": LOGIN,
+    },
 }
 REQUIRED_PERMISSION = {
     "person_list": Permission.PERSON_VIEW,
@@ -84,6 +94,7 @@ REQUIRED_PERMISSION = {
     "person_edit": Permission.PERSON_CHANGE,
     "status_event_create": Permission.STATUS_EVENT_ADD,
     "household_register": Permission.PERSON_CREATE,
+    "registration_intake": Permission.PERSON_CREATE,
 }
 PERSON_URLS = {"person_detail", "person_edit", "status_event_create"}
 

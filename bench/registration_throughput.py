@@ -52,6 +52,9 @@ MAX_REQUESTS_PER_CONNECTION = 200_000
 REQUEST_TIMEOUT_SECONDS = 60
 WARMUP_SECONDS = 3.0
 REPLAY_FRACTION = 0.02
+# Request bodies each client makes before the measured window, per second of it: a little
+# above what one of 8 connections reaches on 2 cores.
+PREPARED_PER_SECOND = {"ceiling": 250, "register": 130}
 REPLAY_CHECKS_MAX = 300
 # "sync:W" = W single-threaded workers; "gthread:WxT" = W workers with T threads each.
 # sync:3 was the best of the configurations tried on 2 cores (docs/benchmarks.md).
@@ -228,6 +231,23 @@ def _load_worker(*, endpoint: str, port: int, start_at: float, end_at: float, se
         return
     done_cookies: dict[str, str] = {}
     sent: list[tuple[str, int, bytes]] = []
+
+    def next_body() -> tuple[str, int, bytes]:
+        if endpoint == "ceiling":
+            return (
+                "",
+                0,
+                urlencode({"csrfmiddlewaretoken": csrf_token, "note": f"row {rng.randint(0, 10**9)}"}).encode(),
+            )
+        return registration_form(rng, csrf_token=csrf_token)
+
+    # Bodies are made before the measured window, as far as the expected rate goes, so that
+    # making a household's form (more work than a ceiling row) does not take the server's
+    # processors during the measurement; past that they are made on the fly.
+    expected_rate = PREPARED_PER_SECOND[endpoint]
+    prepared = [next_body() for _ in range(int((end_at - start_at) * expected_rate))]
+    prepared.reverse()
+    out["prepared_late"] = time.time() > start_at
     cpu_before = os.times()
     time.sleep(max(0.0, start_at - time.time()))
     for _count in range(MAX_REQUESTS_PER_CONNECTION):
@@ -236,14 +256,14 @@ def _load_worker(*, endpoint: str, port: int, start_at: float, end_at: float, se
         replay = None
         if endpoint == "ceiling":
             path, expected = "/bench/insert/", 204
-            body = urlencode({"csrfmiddlewaretoken": csrf_token, "note": f"row {rng.randint(0, 10**9)}"}).encode()
+            _key, _size, body = prepared.pop() if prepared else next_body()
         else:
             path, expected = "/register/", 302
             if sent and rng.random() < REPLAY_FRACTION:
                 replay = rng.choice(sent)
                 key, size, body = replay
             else:
-                key, size, body = registration_form(rng, csrf_token=csrf_token)
+                key, size, body = prepared.pop() if prepared else next_body()
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"csrftoken={csrf_cookie}",
@@ -286,7 +306,8 @@ def run_load(
     """Drive one endpoint with `concurrency` client processes for `duration` seconds."""
     context = multiprocessing.get_context("fork")
     results = context.Queue()
-    start_at = time.time() + 1.0 + 0.05 * concurrency  # time for every client to fetch its CSRF token
+    # Time for every client to fetch its CSRF token and make its request bodies.
+    start_at = time.time() + 1.0 + 0.05 * concurrency + 0.08 * duration
     end_at = start_at + duration
     workers = [
         context.Process(
@@ -325,6 +346,7 @@ def run_load(
         "unconfirmed": {k: v for part in parts for k, v in part["unconfirmed"].items()},
         "replays": [replay for part in parts for replay in part["replays"]],
         "client_cpu_seconds": sum(part["cpu_seconds"] for part in parts),
+        "clients_started_late": sum(bool(part.get("prepared_late")) for part in parts),
         "machine_busy_cores": (cpu_after[0] - cpu_before[0]) / max(cpu_after[1] - cpu_before[1], 1e-9),
         "app_cpu_seconds": app_after - app_before,
         "db_cpu_seconds": db_after - db_before,
@@ -421,6 +443,7 @@ def summarize(load: dict) -> dict:
         "statuses": dict(load["statuses"]),
         "error_samples": load["error_samples"],
         "client_cpu_share": load["client_cpu_seconds"] / elapsed,
+        "clients_started_late": load["clients_started_late"],
         "machine_busy_cores": load["machine_busy_cores"],
         # CPU per request is what the 2 cores are spent on; unlike requests/s it barely
         # moves when something else runs on the machine, so it is the steadier figure.
@@ -562,6 +585,8 @@ def drain_progress(load_ended_at: float, timeout: float) -> dict:
 
     django.setup()
     from django.db.models import Sum
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
 
     from crisisdesk.registry.models import IntakeState, Registration
 
@@ -569,20 +594,32 @@ def drain_progress(load_ended_at: float, timeout: float) -> dict:
         queue = Registration.objects.filter(intake_state=IntakeState.RECEIVED)
         return queue.count(), queue.aggregate(people=Sum("people_count"))["people"] or 0
 
+    def tasks_open() -> int:
+        return DBTaskResult.objects.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]).count()
+
     first_seen_at = time.time()
     at_start, people_at_start = waiting()
+    tasks_at_start = tasks_open()
     left = at_start
     while left and time.time() - first_seen_at < timeout:
         time.sleep(0.2)
         left, _people = waiting()
+    added_at = time.time()
+    tasks_left = tasks_open()
+    while tasks_left and time.time() - first_seen_at < timeout:
+        time.sleep(0.5)
+        tasks_left = tasks_open()
     finished_at = time.time()
     return {
         "waiting_when_first_seen": at_start,
         "people_waiting_when_first_seen": people_at_start,
+        "tasks_when_first_seen": tasks_at_start,
         "first_seen_after_load_s": first_seen_at - load_ended_at,
-        "seconds_to_empty": finished_at - first_seen_at,
-        "seconds_after_load": finished_at - load_ended_at,
+        "seconds_to_empty": added_at - first_seen_at,
+        "seconds_after_load": added_at - load_ended_at,
+        "tasks_done_after_load_s": finished_at - load_ended_at,
         "left": left,
+        "tasks_left": tasks_left,
     }
 
 
@@ -672,13 +709,16 @@ def run_suite(database: str, args: argparse.Namespace, workdir: Path) -> dict:
                     _log(
                         f"  worker: {drain['waiting_when_first_seen']} registrations waiting "
                         f"{drain['first_seen_after_load_s']:.1f} s after the load, all added "
-                        f"{drain['seconds_after_load']:.1f} s after it ({drain['left']} left)"
+                        f"{drain['seconds_after_load']:.1f} s after it ({drain['left']} left), "
+                        f"duplicate checks and other tasks done {drain['tasks_done_after_load_s']:.1f} s after it"
                     )
                     replays = warm["replays"] + load["replays"]
                     summary["replays_sent"] = len(replays)
                     summary["replay_statuses"] = dict(warm["replay_statuses"] + load["replay_statuses"])
                     summary["replay_check"] = check_replays(server.port, replays)
                 runs.append(summary)
+                if summary["clients_started_late"]:
+                    _log(f"  {summary['clients_started_late']} clients were still making bodies at the start")
                 _log(
                     f"  {summary['requests_per_second']:.1f} req/s, p50 {summary['p50_ms']:.1f} ms, "
                     f"p99 {summary['p99_ms']:.1f} ms, errors {summary['errors']}, CPU/request app "
@@ -827,6 +867,24 @@ def print_report(suites: list[dict], args: argparse.Namespace) -> None:
             f"{check['unexpected']} | {sent} ({sent_ok}) | {same}/{checked} | {'yes' if audit_ok else 'NO'} | "
             f"{check['ceiling_204']:,} = {check['ceiling_rows']:,} | {'OK' if check['ok'] else 'FAILED'} |"
         )
+    print(
+        "\n| Database | Server | Worker CPU during the load (ms per registration) | Waiting when the load ended "
+        "| All in the registry (s after the load) | Worker alone (registrations/s, persons/s) "
+        "| Duplicate checks done (s after the load) |"
+    )
+    print("|---|---|--:|--:|--:|--:|--:|")
+    for suite in suites:
+        for run in suite["runs"]:
+            if run["endpoint"] != "register":
+                continue
+            drain = run["drain"]
+            alone = max(drain["seconds_to_empty"], 1e-9)
+            print(
+                f"| {suite['database']} | {run['server']} | {run['worker_cpu_ms']:.2f} | "
+                f"{drain['waiting_when_first_seen']:,} ({drain['people_waiting_when_first_seen']:,} persons) | "
+                f"{drain['seconds_after_load']:.1f} | {drain['waiting_when_first_seen'] / alone:.1f}, "
+                f"{drain['people_waiting_when_first_seen'] / alone:.1f} | {drain['tasks_done_after_load_s']:.1f} |"
+            )
     for suite in suites:
         for run in suite["runs"]:
             if run["errors"]:

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from django.db import models
 
+from crisisdesk.common.inserts import instance_insert
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
 
@@ -25,7 +26,33 @@ def audit_record(
     changes: dict | None = None,
     actor_label: str | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(**_audit_fields(actor, origin, action, target, person_id, changes, actor_label))
+    # Through insert_prepare rather than save(): every audited read writes one of these.
+    return instance_insert(
+        audit_event_new(
+            actor=actor,
+            origin=origin,
+            action=action,
+            target=target,
+            person_id=person_id,
+            changes=changes,
+            actor_label=actor_label,
+        )
+    )
+
+
+def audit_event_new(
+    *,
+    actor,
+    origin: Origin,
+    action: str,
+    target: models.Model | None = None,
+    person_id: int | None = None,
+    changes: dict | None = None,
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """An audit row not written yet, for a caller that writes it with its action
+    (`inserts.insert_pair_run`)."""
+    return AuditEvent(**_audit_fields(actor, origin, action, target, person_id, changes, actor_label))
 
 
 def audit_record_many(
@@ -54,7 +81,7 @@ def _audit_fields(actor, origin, action, target, person_id, changes, actor_label
         "channel": origin.channel,
         "ip_address": origin.ip_address,
         "target_type": target._meta.label_lower if target is not None else "",
-        "target_id": str(target.pk) if target is not None else "",
+        "target_id": str(target.pk) if target is not None and target.pk is not None else "",
         "person_id": person_id,
         "changes": changes or {},
     }

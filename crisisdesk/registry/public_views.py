@@ -1,11 +1,13 @@
 """Public pages: self-registration and the private update link. No account needed."""
 
+from functools import cache
+
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -119,6 +121,13 @@ def register(request):
     return render(request, "registry/public/register.html", registration_form_context(form, people))
 
 
+@cache
+def _done_path(script_prefix: str) -> str:
+    """reverse() costs more than the rest of the redirect; the answer only changes with the
+    script prefix, which reverse() reads from the request."""
+    return reverse("registry:register_done")
+
+
 def _registered(result: RegistrationResult):
     registration = result.registration
     shown = {
@@ -126,8 +135,8 @@ def _registered(result: RegistrationResult):
         "token": result.update_token,
         "people": registration.people_count,
     }
-    done_path = reverse("registry:register_done")
-    response = redirect(done_path)
+    done_path = _done_path(get_script_prefix())
+    response = HttpResponseRedirect(done_path)
     response.set_cookie(
         DONE_COOKIE,
         signing.dumps(shown, salt=DONE_COOKIE_SALT),

@@ -12,7 +12,9 @@ from functools import cache
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from crisisdesk.common.audit import audit_record, audit_record_many
+from crisisdesk.common.audit import audit_event_new, audit_record, audit_record_many
+from crisisdesk.common.inserts import insert_pair_run, insert_prepare
+from crisisdesk.common.machine import Pacer
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import SYSTEM, Origin
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
@@ -205,7 +207,6 @@ def registration_receive(*, origin: Origin, data: RegistrationInput) -> Registra
     raise IntegrityError("no free reference code after several attempts")
 
 
-@transaction.atomic
 def _registration_receive_once(*, origin: Origin, data: RegistrationInput) -> RegistrationResult:
     token = secrets.token_urlsafe(24)
     registration = _registration_new(
@@ -215,8 +216,7 @@ def _registration_receive_once(*, origin: Origin, data: RegistrationInput) -> Re
     registration.intake_payload = people_payload_dumps(
         people=data.people, consent_given=data.consent_given, ip_address=origin.ip_address
     )
-    registration.save()
-    audit_record(
+    audit = audit_event_new(
         actor=None,
         origin=origin,
         action=AuditEvent.Action.REGISTRATION_SUBMITTED,
@@ -224,38 +224,41 @@ def _registration_receive_once(*, origin: Origin, data: RegistrationInput) -> Re
         changes={"people": len(data.people)},
         actor_label=PUBLIC_REGISTRANT_LABEL,
     )
-    _intake_drain_ensure()
+    # Encrypted and converted before anything is written: on SQLite every public
+    # registration waits for the one write lock, so it is held for the statements alone.
+    probe = _waiting_drain_probe()
+    drain_waits = insert_pair_run(insert_prepare(registration), insert_prepare(audit), link="target_id", probe=probe)
+    if not drain_waits:
+        registration_intake_drain.enqueue()
     return RegistrationResult(registration, token, created=True)
 
 
-def _intake_drain_ensure() -> None:
-    """Make sure a drain task will run after this transaction commits.
+def _waiting_drain_probe() -> tuple[str, list] | None:
+    """A query, run with the registration's INSERTs, for a drain task that waits to start.
 
     One waiting (READY) drain serves every registration received before it starts, so
-    a new one is enqueued only when none is waiting. The waiting row is locked until
-    this transaction commits: the database backend's worker claims tasks with
-    SKIP LOCKED, so it cannot start that drain before this registration is visible to it.
-    On SQLite the same order comes from the write lock that both transactions take.
-    Other backends (the tests' immediate one) get a task each time.
+    a new one is enqueued only when none is waiting. The waiting drain's row is locked
+    until the registration commits: the database backend's worker claims tasks with
+    SKIP LOCKED, so it cannot start that drain before the registration is visible to it.
+    On SQLite both take the one write lock, which gives the same order. A drain enqueued
+    after the commit sees the registration anyway. Other backends (the tests' immediate
+    one) have no such row: they get a task each time.
     """
     from django_tasks_db.backend import DatabaseBackend
 
     backend = registration_intake_drain.get_backend()
-    if isinstance(backend, DatabaseBackend):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _waiting_drain_sql(connection.features.has_select_for_update),
-                [registration_intake_drain.module_path, backend.alias, registration_intake_drain.queue_name],
-            )
-            if cursor.fetchone() is not None:
-                return
-    registration_intake_drain.enqueue()
+    if not isinstance(backend, DatabaseBackend):
+        return None
+    return (
+        _waiting_drain_sql(connection.features.has_select_for_update),
+        [registration_intake_drain.module_path, backend.alias, registration_intake_drain.queue_name],
+    )
 
 
 @cache
 def _waiting_drain_sql(lock: bool) -> str:
-    """The one query every public registration makes besides its two INSERTs, written
-    out once: through the ORM it cost as much as the rest of the transaction."""
+    """The one query every public registration makes besides its INSERTs, written out
+    once: through the ORM it cost as much as the INSERTs."""
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
@@ -282,14 +285,16 @@ def registrations_add_received(*, limit: int | None = None, busy_share: float = 
     (or `limit` were handled). Safe to run in several workers at once.
 
     `busy_share` below 1 makes way for registrants: while new registrations keep
-    arriving, the drain pauses after each one, so that it takes at most that share of the
-    time. SQLite has one write lock, and a worker adding registrations back to back would
-    hold it nearly always, leaving the public form to queue behind it
-    (docs/adr/0004-public-registrations-are-received-then-added.md).
+    arriving and the rest of the machine keeps the processors busy, the drain pauses
+    after each one so that it takes at most that share of the time (`machine.Pacer`).
+    With processors to spare it runs flat out. On SQLite a worker adding registrations
+    back to back would also hold the one write lock nearly always, and the public form
+    would queue behind it (docs/adr/0004-public-registrations-are-received-then-added.md).
     """
     added = failed = 0
     last_id = 0
     newest_seen = _newest_registration_id()
+    pacer = Pacer(share=busy_share)
     while True:
         batch = list(
             Registration.objects.filter(intake_state=IntakeState.RECEIVED, id__gt=last_id)
@@ -310,7 +315,7 @@ def registrations_add_received(*, limit: int | None = None, busy_share: float = 
                 newest = _newest_registration_id()
                 if newest != newest_seen:
                     newest_seen = newest
-                    time.sleep((time.monotonic() - started) * (1 - busy_share) / busy_share)
+                    pacer.pace(time.monotonic() - started)
 
 
 def _newest_registration_id() -> int:

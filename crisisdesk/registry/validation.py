@@ -17,13 +17,14 @@ from crisisdesk.registry.errors import RegistryError, RegistryValidationError
 EARLIEST_BIRTH_YEAR = 1900
 
 
-def validate_birth_date(year: int | None, month: int | None, day: int | None) -> None:
-    """A birth date may be a year, a year and month, or a full date; never in the future."""
+def validate_birth_date(year: int | None, month: int | None, day: int | None, *, today: date | None = None) -> None:
+    """A birth date may be a year, a year and month, or a full date; never in the future
+    (after `today`, by default the local date now)."""
     if (month is not None and year is None) or (day is not None and month is None):
         raise RegistryValidationError(RegistryError.BIRTH_DATE_PARTIAL, "birth_month" if year is None else "birth_day")
     if year is None:
         return
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if year < EARLIEST_BIRTH_YEAR:
         raise RegistryValidationError(RegistryError.BIRTH_YEAR_TOO_EARLY, "birth_year")
     if year > today.year:

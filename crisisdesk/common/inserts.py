@@ -48,10 +48,40 @@ def _statement(model: type[models.Model], vendor: str) -> tuple[str, tuple[model
     return sql, fields, returns_pk
 
 
+# Fields whose database value is the Python value itself when it has one of these types:
+# `get_db_prep_save` would return it unchanged, after three calls. Exact classes only, since
+# a subclass (an encrypted text field) may convert.
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+)
+_PLAIN_VALUES = (str, int, bool, type(None))
+
+
+@cache
+def _is_plain(field: models.Field) -> bool:
+    if isinstance(field, models.ForeignKey):
+        return _is_plain(field.target_field) or isinstance(field.target_field, models.AutoField)
+    return type(field) in _PLAIN_FIELDS
+
+
+def _db_value(field: models.Field, instance: models.Model):
+    value = field.pre_save(instance, True)
+    if type(value) in _PLAIN_VALUES and _is_plain(field):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
 def insert_prepare(instance: models.Model) -> PreparedInsert:
     """Everything `save()` would compute for this new instance, ready to execute."""
     sql, fields, returns_pk = _statement(type(instance), connection.vendor)
-    params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    params = [_db_value(field, instance) for field in fields]
     return PreparedInsert(instance=instance, sql=sql, params=params, returns_pk=returns_pk, fields=fields)
 
 

@@ -72,25 +72,29 @@ class RegistrationInput:
 
 
 # A received public registration waits for the worker as JSON (encrypted by the column).
-# The version lets a worker of a later release still read what an earlier one received.
+# People are lists in the order of `fields`, which the payload carries, so that a worker of
+# a later release still reads what an earlier one received; lists rather than objects keep
+# the row small, and the row is written while registrants wait.
 PEOPLE_PAYLOAD_VERSION = 1
 _NESTED = {"other_names": NameInput, "documents": DocumentInput, "contacts": ContactInput}
+_PERSON_FIELDS = PersonInput.__slots__
 
 
-def _person_to_json(person: PersonInput) -> dict:
-    data = {name: getattr(person, name) for name in PersonInput.__slots__}
-    for name in _NESTED:
-        data[name] = [[getattr(item, slot) for slot in item.__slots__] for item in data[name]]
-    return data
+def _person_to_json(person: PersonInput) -> list:
+    values = [getattr(person, name) for name in _PERSON_FIELDS]
+    for position, name in enumerate(_PERSON_FIELDS):
+        if name in _NESTED:
+            values[position] = [[getattr(item, slot) for slot in item.__slots__] for item in values[position]]
+    return values
 
 
-def _person_from_json(data: dict) -> PersonInput:
-    values = dict(data)
+def _person_from_json(fields: list[str], values: list) -> PersonInput:
+    data = dict(zip(fields, values, strict=True))
     for name, kind in _NESTED.items():
-        values[name] = tuple(kind(*item) for item in values[name])
-    values["citizenships"] = tuple(values["citizenships"])
-    values["vulnerabilities"] = tuple(values["vulnerabilities"])
-    return PersonInput(**values)
+        data[name] = tuple(kind(*item) for item in data[name])
+    data["citizenships"] = tuple(data["citizenships"])
+    data["vulnerabilities"] = tuple(data["vulnerabilities"])
+    return PersonInput(**data)
 
 
 def people_payload_dumps(*, people: tuple[PersonInput, ...], consent_given: bool, ip_address: str | None) -> str:
@@ -100,6 +104,7 @@ def people_payload_dumps(*, people: tuple[PersonInput, ...], consent_given: bool
             "version": PEOPLE_PAYLOAD_VERSION,
             "consent_given": consent_given,
             "ip_address": ip_address,
+            "fields": _PERSON_FIELDS,
             "people": [_person_to_json(person) for person in people],
         },
         ensure_ascii=False,
@@ -119,7 +124,7 @@ def people_payload_loads(text: str) -> PeoplePayload:
     if data.get("version") != PEOPLE_PAYLOAD_VERSION:
         raise ValueError(f"unknown people payload version {data.get('version')!r}")
     return PeoplePayload(
-        people=tuple(_person_from_json(person) for person in data["people"]),
+        people=tuple(_person_from_json(data["fields"], person) for person in data["people"]),
         consent_given=bool(data["consent_given"]),
         ip_address=data["ip_address"],
     )

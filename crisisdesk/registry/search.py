@@ -26,7 +26,8 @@ from crisisdesk.registry.models import Person, PersonName, SearchChange
 from namebridge import NameIndex
 
 # Changes may commit out of id order on PostgreSQL (sequence values are taken at insert,
-# rows become visible at commit). Rows this recent are re-read until applied.
+# rows become visible at commit): an id skipped over is a gap, looked for again until it
+# appears or is this old (its transaction rolled back).
 LATE_COMMIT_WINDOW = timedelta(seconds=60)
 # More pending changes than this, and a rebuild is cheaper than applying them one by one.
 REBUILD_THRESHOLD = 20_000
@@ -69,14 +70,15 @@ def _spellings(person_ids: Iterable[int] | None = None):
 
 
 class RegistryNameIndex:
-    """The process's name index and the outbox position it reflects."""
+    """The process's name index and the outbox position it reflects: every change up to
+    `_last_id` is applied, except the ids in `_gaps`, which were not visible yet."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._index: NameIndex | None = None
         self._keys_of: dict[int, list[tuple[int, int]]] = {}
         self._last_id = 0
-        self._recent_applied: dict[int, object] = {}
+        self._gaps: dict[int, object] = {}  # change id -> when it was first missed
 
     def reset(self) -> None:
         """Forget everything; the next search rebuilds (tests call this between cases)."""
@@ -91,25 +93,40 @@ class RegistryNameIndex:
             self._keys_of.setdefault(key[0], []).append(key)
 
     def _rebuild(self) -> None:
-        # Changes visible now are part of what the rebuild reads; only later ones are pending.
+        # Changes visible now are part of what the rebuild reads; ids missing among the
+        # recent ones may belong to transactions not committed yet.
         now = timezone.now()
-        visible = list(
+        visible = set(
             SearchChange.objects.filter(created_at__gte=now - LATE_COMMIT_WINDOW).values_list("id", flat=True)
         )
-        latest = SearchChange.objects.order_by("-id").values_list("id", flat=True).first()
+        latest = SearchChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
         index = NameIndex()
         self._keys_of = {}
         self._add(index, _spellings())
         self._index = index
-        self._last_id = latest or 0
-        self._recent_applied = dict.fromkeys(visible, now)
+        self._last_id = latest
+        self._gaps = dict.fromkeys(set(range(min(visible, default=latest + 1), latest + 1)) - visible, now)
 
     def _pending(self) -> list[tuple[int, int | None]]:
-        recent = timezone.now() - LATE_COMMIT_WINDOW
-        rows = SearchChange.objects.filter(Q(id__gt=self._last_id) | Q(created_at__gte=recent)).values_list(
-            "id", "person_id"
-        )[: REBUILD_THRESHOLD + 1]
-        return [(change_id, person_id) for change_id, person_id in rows if change_id not in self._recent_applied]
+        """Changes not applied yet: after the last one applied, and the gaps before it."""
+        condition = Q(id__gt=self._last_id)
+        if self._gaps:
+            condition |= Q(id__in=list(self._gaps))
+        rows = SearchChange.objects.filter(condition).order_by("id").values_list("id", "person_id")
+        return list(rows[: REBUILD_THRESHOLD + 1])
+
+    def _advance(self, pending: list[tuple[int, int | None]]) -> None:
+        now = timezone.now()
+        seen = {change_id for change_id, _person_id in pending}
+        newest = max(seen, default=self._last_id)
+        for change_id in range(self._last_id + 1, newest + 1):
+            if change_id not in seen:
+                self._gaps[change_id] = now
+        for change_id in seen:
+            self._gaps.pop(change_id, None)
+        self._last_id = max(self._last_id, newest)
+        cutoff = now - LATE_COMMIT_WINDOW
+        self._gaps = {change_id: at for change_id, at in self._gaps.items() if at >= cutoff}
 
     def sync(self) -> None:
         with self._lock:
@@ -127,12 +144,7 @@ class RegistryNameIndex:
                 for key in self._keys_of.pop(person_id, []):
                     self._index.remove(key)
             self._add(self._index, _spellings(person_ids))
-            now = timezone.now()
-            for change_id, _person_id in pending:
-                self._recent_applied[change_id] = now
-                self._last_id = max(self._last_id, change_id)
-            cutoff = now - 2 * LATE_COMMIT_WINDOW
-            self._recent_applied = {key: at for key, at in self._recent_applied.items() if at >= cutoff}
+            self._advance(pending)
 
     def search(self, query: str, *, limit: int, birth_year: int | None, sex: str | None) -> list[PersonMatch]:
         self.sync()

@@ -67,7 +67,15 @@ def update_token_digest(token: str) -> str:
 
 
 def _new_reference() -> str:
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    # Bytes below a multiple of the alphabet's size map onto it evenly; the rest are
+    # dropped, so every letter is equally likely (as with secrets.choice, at less cost).
+    usable = 256 - 256 % len(REFERENCE_ALPHABET)
+    letters = ""
+    while len(letters) < REFERENCE_LENGTH:
+        letters += "".join(
+            REFERENCE_ALPHABET[byte % len(REFERENCE_ALPHABET)] for byte in secrets.token_bytes(16) if byte < usable
+        )
+    return letters[:REFERENCE_LENGTH]
 
 
 def _person_id_of(person) -> int:

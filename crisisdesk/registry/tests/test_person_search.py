@@ -265,3 +265,26 @@ def test_a_rebuild_counts_the_changes_it_read_as_applied(zelensky, django_assert
 
     with django_assert_max_num_queries(1):
         _registry_index.sync()  # nothing pending: one query for the outbox, no rebuild
+
+
+def test_a_change_that_commits_after_a_later_one_is_still_applied(zelensky, others):
+    """On PostgreSQL an outbox row can become visible after rows with higher ids: the
+    index looks for the ids it skipped until they appear."""
+    from crisisdesk.registry.search import _registry_index
+
+    person_name_search(query="Zelensky")  # built
+    late, early = others[0], others[1]
+    newest = SearchChange.objects.order_by("-id").first().pk
+    Person.objects.filter(pk=early.pk).update(given_name="Ostap", family_name="Vyshnia")
+    Person.objects.filter(pk=late.pk).update(given_name="Lesia", family_name="Ukrainka")
+
+    # given: the later change is visible first, its predecessor not yet
+    SearchChange.objects.create(id=newest + 2, person_id=early.pk)
+    assert person_name_search(query="Ostap Vyshnia", limit=1)[0].person_id == early.pk
+
+    # when: the predecessor commits
+    SearchChange.objects.create(id=newest + 1, person_id=late.pk)
+
+    # then: the next search applies it, and reads nothing twice afterwards
+    assert person_name_search(query="Lesia Ukrainka", limit=1)[0].person_id == late.pk
+    assert _registry_index._pending() == []

@@ -363,3 +363,18 @@ def test_intake_counts_over_the_api(api, persona, database_tasks):
         body = response.json()
         assert (body["waiting"], body["waiting_people"], body["failed"]) == (1, 2, 0)
         assert body["oldest_waiting_at"] is not None
+
+
+def test_reference_codes_use_every_letter_of_their_alphabet_and_no_other():
+    """Eight letters from the alphabet without look-alikes, each letter in use."""
+    from collections import Counter
+
+    from crisisdesk.registry.services import REFERENCE_ALPHABET, REFERENCE_LENGTH, _new_reference
+
+    references = [_new_reference() for _ in range(3000)]
+    letters = Counter("".join(references))
+
+    assert {len(reference) for reference in references} == {REFERENCE_LENGTH}
+    assert set(letters) == set(REFERENCE_ALPHABET)
+    expected = 3000 * REFERENCE_LENGTH / len(REFERENCE_ALPHABET)  # 800 each
+    assert all(0.8 * expected < count < 1.2 * expected for count in letters.values()), letters

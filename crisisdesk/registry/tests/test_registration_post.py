@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crisisdesk.registry.forms import PersonFormSet, RegistrationForm, registration_forms_input
-from crisisdesk.registry.registration_post import registration_input_from_post
+from crisisdesk.registry.registration_post import PERSON_FIELDS, registration_input_from_post
 from crisisdesk.registry.tests.test_registration_properties import ANY_TEXT
 
 LANGUAGES = ("he", "en", "uk", "ru")
@@ -172,29 +172,6 @@ EDGE = st.sampled_from(
     ]
 )
 VALUE = st.one_of(EDGE, ANY_TEXT)
-PERSON_FIELDS = [
-    "relationship",
-    "given_name",
-    "family_name",
-    "passport_given_name",
-    "passport_family_name",
-    "other_names",
-    "birth_year",
-    "birth_month",
-    "birth_day",
-    "sex",
-    "citizenships_common",
-    "citizenships_other",
-    "document_kind",
-    "document_number",
-    "document_country",
-    "phone",
-    "email",
-    "messenger",
-    "messenger_handle",
-    "vulnerabilities",
-    "needs_note",
-]
 HOUSEHOLD_FIELDS = [
     "submission_key",
     "person-TOTAL_FORMS",

@@ -64,10 +64,12 @@ def possible_matches(people: Iterable[PersonInput]) -> list[list[DuplicateCandid
     return result
 
 
-@transaction.atomic
 def possible_duplicates_record(*, registration: Registration) -> list[PossibleDuplicate]:
     """Check each person of a new registration against everyone registered before, and
-    keep what looks like the same person. Idempotent: a pair is stored once."""
+    keep what looks like the same person. Idempotent: a pair is stored once.
+
+    The searches run before the write: on SQLite a transaction holds the one write lock
+    from its start, and the public form must not wait behind a name search."""
     persons = list(Person.objects.filter(registration=registration))
     own = {person.pk for person in persons}
     records = []
@@ -87,4 +89,7 @@ def possible_duplicates_record(*, registration: Registration) -> list[PossibleDu
         if record.candidate_id in candidates
         and _compatible(record.person.birth_year, record.person.sex, candidates[record.candidate_id])
     ]
-    return PossibleDuplicate.objects.bulk_create(kept, ignore_conflicts=True)
+    if not kept:
+        return []
+    with transaction.atomic():
+        return PossibleDuplicate.objects.bulk_create(kept, ignore_conflicts=True)

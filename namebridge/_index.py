@@ -277,10 +277,16 @@ class NameIndex:
         live = len(self._slot_of)
         votes: list[tuple[int, float]] = []  # (token id, weight)
         for token in query_tokens:
-            for token_id, similarity in self._similar_tokens(token):
-                frequency = len(self._postings[token_id])
-                if frequency:
-                    votes.append((token_id, similarity**4 * math.log(1.0 + live / frequency)))
+            similar = [(token_id, sim) for token_id, sim in self._similar_tokens(token) if self._postings[token_id]]
+            if not similar:
+                continue
+            # How informative the query token is: by how many names carry it or a spelling as
+            # close as its best match, not by how rare each matched spelling is, so that a
+            # rare near-miss does not outvote the common exact spelling.
+            best = similar[0][1]
+            frequency = sum(len(self._postings[token_id]) for token_id, sim in similar if sim >= best - 0.05)
+            informativeness = math.log(1.0 + live / frequency)
+            votes.extend((token_id, sim**4 * informativeness) for token_id, sim in similar)
         if not votes:
             return []
         # Rarest first, within the postings budget (at least one list is always read).
@@ -300,7 +306,15 @@ class NameIndex:
         unique_slots, inverse = np.unique(all_slots, return_inverse=True)
         totals = np.bincount(inverse, weights=np.concatenate(weight_arrays))
         keep = min(self.max_candidates, len(unique_slots))
-        top = np.argpartition(-totals, keep - 1)[:keep] if keep < len(unique_slots) else np.arange(len(unique_slots))
+        if keep < len(unique_slots):
+            # Names tied with the last one kept are reranked too (up to a bound): a common
+            # surname gives dozens of names the same vote, and which of them the cut keeps
+            # would otherwise be arbitrary.
+            threshold = np.partition(totals, len(totals) - keep)[len(totals) - keep]
+            tied = np.flatnonzero(totals >= threshold * (1 - 1e-6))
+            top = tied if len(tied) <= self.max_candidates * 4 else np.argpartition(-totals, keep - 1)[:keep]
+        else:
+            top = np.arange(len(unique_slots))
         ranked: list[tuple[float, int, float, int]] = []
         for position in top:
             slot = int(unique_slots[position])

@@ -113,7 +113,7 @@ _LATIN_LETTERS: dict[str, tuple[str, ...]] = {
     "p": ("P",),
     "f": ("P",),
     "g": ("G",),
-    "j": ("I", "J"),
+    "j": ("I", "J", "Z", "K"),  # Jan, John; French Jean ז'אן; Spanish Javier חבייר
     "d": ("D",),
     "z": ("Z", "C"),
     "t": ("T",),
@@ -235,10 +235,10 @@ def _hebrew_readings(word: str) -> list[tuple[str, ...]]:
                 break
         else:
             char = word[index]
-            if char == "ה" and index == length - 1:
-                options: tuple[str, ...] = ("",)  # final ה is a vowel (Sarah, Moshe)
-            elif char == "ה" and index == 0:
-                options = ("K",)
+            if char == "ה" and index == 0:
+                options: tuple[str, ...] = ("K",)  # also alone: the initial ה. is H.
+            elif char == "ה" and index == length - 1:
+                options = ("",)  # final ה is a vowel (Sarah, Moshe)
             elif char == "ו" and index == 0:
                 options = ("B", "U")
             elif char == "כ" and index == 0:

@@ -29,12 +29,13 @@ from rapidfuzz.distance import Indel
 
 from namebridge._keys import TokenKeys, token_keys
 from namebridge._normalize import Script
-from namebridge._tokens import render_token, split_tokens
+from namebridge._tokens import BORROWED, render_token, split_tokens
 
 __all__ = ["TokenMatch", "equivalent_given_names", "name_similarity", "reduced_weight", "token_similarity"]
 
 EQUIVALENT_GIVEN = 0.92  # similarity of two names of one equivalence group
 INITIAL_MATCH = 0.6  # similarity of an initial and a name that starts with its letter
+INITIALS_MATCH = 0.9  # similarity of one initial written in two scripts
 UNMATCHED_WEIGHT = 0.5
 # Word order differs between the sides ("Surname Given" without the comma that normalisation
 # undoes): still a match, but a slightly weaker one than the same tokens in the same order.
@@ -109,11 +110,23 @@ def reduced_weight(a: Script, b: Script) -> float:
 
 
 def _is_initial(keys: TokenKeys) -> bool:
-    return len(keys.token) == 1 and keys.token.isalpha()
+    return len(keys.token) == 1 and (keys.token.isalpha() or keys.token in BORROWED)
 
 
 def _first_class(keys: TokenKeys) -> set[str]:
     return {variant[:1] for variant in keys.skeletons if variant} | {variant[:1] for variant in keys.reduced if variant}
+
+
+_LATIN_VOWELS = frozenset("aeiouy")
+
+
+def _initial_classes(keys: TokenKeys) -> set[str]:
+    """The sound classes an initial may stand for. A Latin letter alone says nothing of what
+    followed it (G. is George or Gordon, C. is Carl or Cecil), so it takes its readings
+    before a front and a back vowel."""
+    if keys.script is not Script.LATIN or keys.token in _LATIN_VOWELS:
+        return _first_class(keys)
+    return _first_class(token_keys(keys.token + "e")) | _first_class(token_keys(keys.token + "o"))
 
 
 @lru_cache(maxsize=500_000)
@@ -127,6 +140,11 @@ def token_match(a: str, b: str) -> TokenMatch:
     ka, kb = token_keys(a), token_keys(b)
     if _is_initial(ka) or _is_initial(kb):
         if _is_initial(ka) and _is_initial(kb):
+            # The same initial written in two scripts (L. and ל., W. and ו'): same sound class,
+            # or both a vowel that the keys leave out (E. and א.).
+            classes_a, classes_b = _initial_classes(ka), _initial_classes(kb)
+            if (classes_a & classes_b) or not (classes_a or classes_b):
+                return TokenMatch(INITIALS_MATCH, "initial", a, b)
             return TokenMatch(0.0, "", a, b)
         if _first_class(ka) & _first_class(kb):
             return TokenMatch(INITIAL_MATCH, "initial", a, b)

@@ -108,3 +108,35 @@ def test_incremental_index_equals_fresh_index(names):
             fresh.add(key, name)
     for query in ("Anna Cohen", "יוסף לוי"):
         assert [(m.key, m.score) for m in incremental.search(query)] == [(m.key, m.score) for m in fresh.search(query)]
+
+
+SURNAMES = ["כהן", "לוי", "מזרחי", "פרץ", "ביטון", "דהן", "אברהם", "פרידמן", "אזולאי", "מלכה", "חדד", "גבאי"]
+
+
+def test_names_tied_on_a_common_surname_are_all_reranked():
+    """Fifteen names share the surname; the right one differs only by a given name too
+    unlike the query to vote. It must not be cut at random from the tie."""
+    index = NameIndex(max_candidates=5, tokens_per_query_token=3)
+    for number, given_name in enumerate(["דון", "דונה", "דאון", "דוני", "דונו"]):
+        index.add(("don-like", number), f"{given_name} {SURNAMES[number]}")
+    for number in range(14):
+        index.add(("williams", number), f"{SURNAMES[number % len(SURNAMES)]}{'י' * (number // 12)} ויליאמס")
+    index.add("target", "דן ויליאמס")
+
+    found = [match.key for match in index.search("Don Williams", limit=3)]
+
+    assert "target" in found
+
+
+def test_a_rare_near_miss_does_not_outvote_the_common_exact_spelling():
+    """A common name's exact spelling and a rare spelling close to it vote by how similar
+    they are to the query, not by how rare each is: the rare one must not come first."""
+    index = NameIndex(max_candidates=1)
+    for number in range(40):
+        index.add(("rob", number), f"רוב {SURNAMES[number % len(SURNAMES)]}{'ו' * (number // 12)}")
+    index.add("near miss", "רובה הולנד")
+
+    best = index.search("Rob", limit=1)[0]
+
+    assert best.key != "near miss"
+    assert best.name.startswith("רוב ")

@@ -115,3 +115,35 @@ def test_given_name_table_rows_are_single_tokens_in_one_script():
             namebridge.Script.CYRILLIC,
             namebridge.Script.HEBREW,
         }, row
+
+
+@pytest.mark.parametrize(
+    ("latin", "native"),
+    [
+        ("Randolph L. Braham", "רנדולף ל. ברהם"),
+        ("H. G. Wells", "ה. ג'. ולס"),
+        ("William S. Paley", "ויליאם ס. פיילי"),
+        ("Howard W. Koch", "הווארד ו' קוץ'"),
+        ("Edgar A. Poe", "אדגר א. פו"),
+        ("A. S. Pushkin", "А. С. Пушкин"),
+    ],
+)
+def test_an_initial_written_in_another_script_is_the_same_initial(latin, native):
+    """L. and ל., G. and ג'., S. and С.: one initial in two scripts, not a missing token."""
+    assert score(latin, native) >= 85
+
+
+def test_different_initials_do_not_match():
+    assert score("Randolph L. Braham", "רנדולף מ. ברהם") < score("Randolph Braham", "רנדולף ברהם") - 20
+
+
+@pytest.mark.parametrize(
+    ("latin", "native"),
+    [
+        ("Jean Calvin", "ז'אן קלווין"),
+        ("Javier Zanetti", "חבייר זנטי"),
+        ("Borja Valero", "בורחה ואלרו"),
+    ],
+)
+def test_j_is_read_the_french_and_the_spanish_way_too(latin, native):
+    assert score(latin, native) >= 85

@@ -73,7 +73,7 @@ _LATIN_SEQUENCES: dict[str, tuple[str, ...]] = {
     "sh": ("S",),
     "sz": ("S",),
     "cz": ("C",),
-    "cs": ("C",),
+    "cs": ("C", "KS"),  # Hungarian Csaba, Kovács; English Ericson, Isaacson
     "ch": ("K", "C", "S"),
     "ck": ("K",),
     "ph": ("P",),
@@ -96,6 +96,7 @@ _LATIN_SEQUENCES: dict[str, tuple[str, ...]] = {
     "ie": ("I",),
     "ai": ("I",),
     "ay": ("I",),
+    "ew": ("U", "IU", "B"),  # Andrew אנדרו, Ewing יואינג, Newman ניומן, Matthew מת'יו
     "oi": ("UI",),
     "oy": ("UI",),
     "aa": ("",),

@@ -147,3 +147,12 @@ def test_different_initials_do_not_match():
 )
 def test_j_is_read_the_french_and_the_spanish_way_too(latin, native):
     assert score(latin, native) >= 85
+
+
+@pytest.mark.parametrize(
+    ("latin", "native"),
+    [("Ericson", "אריקסון"), ("Isaacson", "אייזקסון"), ("Csaba", "צ'אבה"), ("Ewing", "יואינג"), ("Newman", "ניומן")],
+)
+def test_letter_pairs_with_two_readings_are_read_both_ways(latin, native):
+    """cs is Hungarian ch (Csaba) or English k + s (Ericson); ew is u or yu (Newman, Ewing)."""
+    assert score(latin, native) >= 85

@@ -21,14 +21,14 @@ def _ordered(a: str, b: str) -> tuple[list[str], list[str]]:
 def score(a: str, b: str) -> float:
     """Similarity 0–100 of two names in any of Hebrew, Cyrillic and Latin script. Symmetric."""
     left, right = sorted((a, b))
-    return name_similarity(split_tokens(left), split_tokens(right))[0]
+    return name_similarity(split_tokens(left), split_tokens(right), refine=True)[0]
 
 
 def explain(a: str, b: str) -> str:
     """Why ``a`` and ``b`` match, token by token, e.g. "surname zelensky ≈ זלנסקי via consonant
     skeleton ZLNSK (...); given name volodymyr ≈ ולדימיר (given-name equivalents)"."""
     left, right = split_tokens(a), split_tokens(b)
-    return describe(left, right, name_similarity(left, right)[1])
+    return describe(left, right, name_similarity(left, right, refine=True)[1])
 
 
 def _combine(per_token: list[list[str]], limit: int) -> list[str]:

@@ -11,7 +11,8 @@ A search looks up each query token separately (a bag of tokens, so word order an
 order do not matter): its skeleton keys and their deletions give candidate vocabulary tokens,
 which a vectorised string comparison (rapidfuzz ``cdist``) ranks; the best few per query token
 vote, weighted by similarity and rarity (IDF), for the names in their postings; the best-voted
-names are reranked by the full name similarity of ``_score``. Each stage is capped, so the work
+names are reranked by the full name similarity of ``_score``, and the best of those once more with
+the learned spelling fit (``refine``). Each stage is capped, so the work
 per query is bounded whatever the size of the index.
 
 Names are added, updated and removed in place; no rebuild is ever needed. A removed name leaves
@@ -32,7 +33,14 @@ from rapidfuzz.distance import Indel
 
 from namebridge._keys import TokenKeys, deletions, token_keys
 from namebridge._normalize import Script
-from namebridge._score import describe, equivalent_given_names, name_similarity, reduced_weight, token_match
+from namebridge._score import (
+    TokenMatch,
+    describe,
+    equivalent_given_names,
+    name_similarity,
+    reduced_weight,
+    token_match,
+)
 from namebridge._tokens import render_token, split_tokens
 
 __all__ = ["Match", "NameIndex"]
@@ -62,18 +70,20 @@ class NameIndex:
     * ``tokens_per_query_token``: how many vocabulary tokens each query token may match;
     * ``max_postings``: the total postings scanned per query (rarest tokens first);
     * ``max_candidates``: how many names are reranked by the full name similarity;
-    * ``max_bucket``: a near-miss key bucket larger than this is not scanned (too unspecific).
+    * ``max_bucket``: a near-miss key bucket larger than this is not scanned (too unspecific);
+    * ``refine_pool``: how many of the best names are scored again with the learned spelling fit.
     """
 
     def __init__(
         self,
         *,
-        tokens_per_query_token: int = 40,
+        tokens_per_query_token: int = 60,
         max_postings: int = 60_000,
         max_candidates: int = 60,
         max_bucket: int = 4_000,
         max_token_candidates: int = 1_500,
         min_token_similarity: float = 0.55,
+        refine_pool: int = 20,
     ) -> None:
         self.tokens_per_query_token = tokens_per_query_token
         self.max_postings = max_postings
@@ -81,6 +91,7 @@ class NameIndex:
         self.max_bucket = max_bucket
         self.max_token_candidates = max_token_candidates
         self.min_token_similarity = min_token_similarity
+        self.refine_pool = refine_pool
         self._slot_of: dict[Hashable, int] = {}
         self._slot_key: list[Hashable] = []
         self._slot_name: list[str | None] = []
@@ -240,7 +251,8 @@ class NameIndex:
             matrix = process.cdist(query_forms, flat, scorer=Indel.normalized_similarity, dtype=np.float32)
             offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
             best += weights * np.maximum.reduceat(matrix.max(axis=0), offsets)
-        shortlist_size = self.tokens_per_query_token * 2
+        # A third more than will vote: enough for the exact pass to reorder the borderline ones.
+        shortlist_size = self.tokens_per_query_token + self.tokens_per_query_token // 3
         if len(ordered) > shortlist_size:
             shortlist = np.argpartition(-best, shortlist_size)[:shortlist_size]
         else:
@@ -318,23 +330,19 @@ class NameIndex:
         ranked: list[tuple[float, int, float, int]] = []
         for position in top:
             slot = int(unique_slots[position])
-            tokens = [self._token_text[token_id] for token_id in self._slot_tokens[slot]]
-            score, _pairs = name_similarity(query_tokens, tokens)
-            if score < score_cutoff:
-                continue
-            tie = 0
-            if birth_year is not None and self._slot_birth[slot] == birth_year:
-                tie -= 2
-            elif birth_year is not None and self._slot_birth[slot] >= 0:
-                tie -= 1 if abs(self._slot_birth[slot] - birth_year) <= 2 else 0
-            if sex is not None and self._slot_sex[slot] == sex:
-                tie -= 1
-            ranked.append((-round(score, 6), tie, -float(totals[position]), slot))
+            score, _pairs = name_similarity(query_tokens, self._tokens_of(slot))
+            ranked.append((-round(score, 6), self._tie_break(slot, birth_year, sex), -float(totals[position]), slot))
         ranked.sort()
+        # The best few are scored again with the learned spelling fit (``refine``), which is
+        # finer than the letters alone but too slow for every candidate.
+        refined: list[tuple[float, int, float, int, list[tuple[int, int, TokenMatch]]]] = []
+        for _score, tie, negative_votes, slot in ranked[: max(2 * limit, self.refine_pool)]:
+            score, pairs = name_similarity(query_tokens, self._tokens_of(slot), refine=True)
+            if score >= score_cutoff:
+                refined.append((-round(score, 6), tie, negative_votes, slot, pairs))
+        refined.sort(key=lambda row: row[:4])
         results: list[Match] = []
-        for negative_score, _tie, _votes, slot in ranked[:limit]:
-            tokens = [self._token_text[token_id] for token_id in self._slot_tokens[slot]]
-            _score, pairs = name_similarity(query_tokens, tokens)
+        for negative_score, _tie, _votes, slot, pairs in refined[:limit]:
             name = self._slot_name[slot]
             assert name is not None  # noqa: S101 - live slots always have a name
             results.append(
@@ -342,10 +350,24 @@ class NameIndex:
                     key=self._slot_key[slot],
                     name=name,
                     score=-negative_score,
-                    explanation=describe(query_tokens, tokens, pairs),
+                    explanation=describe(query_tokens, self._tokens_of(slot), pairs),
                 )
             )
         return results
+
+    def _tokens_of(self, slot: int) -> list[str]:
+        return [self._token_text[token_id] for token_id in self._slot_tokens[slot]]
+
+    def _tie_break(self, slot: int, birth_year: int | None, sex: str | None) -> int:
+        """Lower is better: a name of the same birth year (or within two years) and sex first."""
+        tie = 0
+        if birth_year is not None and self._slot_birth[slot] == birth_year:
+            tie -= 2
+        elif birth_year is not None and self._slot_birth[slot] >= 0:
+            tie -= 1 if abs(self._slot_birth[slot] - birth_year) <= 2 else 0
+        if sex is not None and self._slot_sex[slot] == sex:
+            tie -= 1
+        return tie
 
     def normalized(self, key: Hashable) -> str:
         """The normalised form of the name indexed under ``key`` (what search compares)."""

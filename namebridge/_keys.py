@@ -49,7 +49,7 @@ from namebridge._normalize import Script, detect_script, fold
 from namebridge._tokens import BORROWED
 from namebridge._transliterate import Convention, transliterate
 
-__all__ = ["MAX_VARIANTS", "TokenKeys", "deletions", "token_keys"]
+__all__ = ["MAX_VARIANTS", "TokenKeys", "conventional_romanisations", "deletions", "token_keys"]
 
 MAX_VARIANTS = 6
 _VOWEL_CLASSES = frozenset("IU")
@@ -374,6 +374,17 @@ def deletions(key: str) -> tuple[str, ...]:
 
 
 _ROMANISING = (Convention.RU_BGN_PCGN, Convention.UK_NATIONAL_2010, Convention.UK_GERMAN)
+
+
+@lru_cache(maxsize=100_000)
+def conventional_romanisations(token: str) -> frozenset[str]:
+    """A Cyrillic token as the transliteration conventions write it in plain letters (passports:
+    Volodymyr, Zelenskyi). A convention that writes diacritics (GOST's č, scholarly š) is left out:
+    without them its spelling would be another name's (č and c both become c)."""
+    spellings = (transliterate(token, convention).casefold() for convention in Convention)
+    return frozenset(spelling for spelling in spellings if spelling.isascii() and spelling.isalpha())
+
+
 LEARNED_FORMS = 4
 
 
@@ -394,7 +405,9 @@ def _plain_latin(text: str) -> str:
     return "".join(char for char in fold(text) if char.isalnum())
 
 
-@lru_cache(maxsize=200_000)
+# Large enough for the distinct tokens of a national index (about 300,000 at a million names):
+# the scorer looks keys up by token, and an evicted token costs a beam search to key again.
+@lru_cache(maxsize=1_000_000)
 def token_keys(token: str) -> TokenKeys:
     """The keys of one folded token (a token of ``split_tokens``)."""
     script = detect_script(token.translate(_BORROWED_AS_HEBREW))

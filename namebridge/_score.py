@@ -9,6 +9,11 @@ Token similarity (0–1) compares the keys of ``_keys``:
 * the two given names of one **equivalence group** (``data/given_names.csv``: Yosef, Joseph,
   Iosif, Йосип, יוסף) are similar even when they share no letters.
 
+Between Latin and Hebrew or Cyrillic, the **refined** similarity (``refine=True``; what ``score``
+and the final ranking of a search use) blends in the learned model's fit of the Latin spelling to
+the native one (``_model.romanisation_fit``), which knows which spellings are usual and which are
+merely close.
+
 Name similarity is an **assignment** of the tokens of one name to those of the other (a bag, so
 "Surname Given" matches "Given Surname"), scored 0–100: the matched similarities over the number
 of tokens, where a token with no partner counts half (a middle name one side leaves out costs
@@ -27,7 +32,8 @@ from importlib import resources
 
 from rapidfuzz.distance import Indel
 
-from namebridge._keys import TokenKeys, token_keys
+from namebridge._keys import TokenKeys, conventional_romanisations, token_keys
+from namebridge._model import romanisation_fit
 from namebridge._normalize import Script
 from namebridge._tokens import BORROWED, render_token, split_tokens
 
@@ -41,6 +47,13 @@ UNMATCHED_WEIGHT = 0.5
 # undoes): still a match, but a slightly weaker one than the same tokens in the same order.
 CROSSED_ORDER = 0.97  # a token with no partner counts this much in the denominator
 _VARIANT_PENALTY = 0.015  # per step away from the likeliest reading
+# How much the learned fit moves a refined Latin–native token similarity, up or down from the
+# fit that is typical of a right pair (the median over the dev word pairs: a usual spelling keeps
+# its similarity, so that scores stay on the scale that thresholds are set on). Hebrew's weight is
+# lower: its spellings leave vowels out, so the model's fit is less certain than for Cyrillic.
+FIT_WEIGHT = {Script.CYRILLIC: 0.55, Script.HEBREW: 0.18}
+TYPICAL_FIT = {Script.CYRILLIC: 0.92, Script.HEBREW: 0.66}
+_MODEL_SCRIPT = {Script.CYRILLIC: "cyrillic", Script.HEBREW: "hebrew"}
 
 
 @cache
@@ -97,6 +110,7 @@ class TokenMatch:
     via: str  # "identical", "equivalent", "skeleton", "romanised", "initial", or "" when none
     left_key: str
     right_key: str
+    fit: float | None = None  # the learned model's fit, when the similarity is refined by it
 
 
 def reduced_weight(a: Script, b: Script) -> float:
@@ -162,6 +176,30 @@ def token_match(a: str, b: str) -> TokenMatch:
     return TokenMatch(max(0.0, min(1.0, value)), via, left, right)
 
 
+def refined_token_match(a: str, b: str, match: TokenMatch) -> TokenMatch:
+    """``match`` (of tokens ``a`` and ``b``) with the learned fit blended in, when one token is
+    Latin and the other Hebrew or Cyrillic and they matched by their letters; else ``match``."""
+    if match.via not in ("skeleton", "romanised"):
+        return match
+    ka, kb = token_keys(a), token_keys(b)
+    if ka.script is Script.LATIN:
+        latin, native = ka, kb
+    elif kb.script is Script.LATIN:
+        latin, native = kb, ka
+    else:
+        return match
+    weight = FIT_WEIGHT.get(native.script)
+    if weight is None:
+        return match
+    letters = "".join(char for char in latin.token if char.isalpha())
+    if native.script is Script.CYRILLIC and letters in conventional_romanisations(native.token):
+        fit = 1.0  # a published convention's spelling (Volodymyr) is as good as the model's best
+    else:
+        fit = romanisation_fit(native.token, letters, _MODEL_SCRIPT[native.script])
+    moved = match.similarity + weight * (fit - TYPICAL_FIT[native.script])
+    return TokenMatch(max(0.0, min(1.0, moved)), match.via, match.left_key, match.right_key, fit)
+
+
 def token_similarity(a: str, b: str) -> float:
     """Similarity 0–1 of two folded tokens."""
     return token_match(a, b).similarity
@@ -200,12 +238,20 @@ def assign(matrix: Sequence[Sequence[float]]) -> list[tuple[int, int]]:
     return pairs
 
 
-def name_similarity(left: Sequence[str], right: Sequence[str]) -> tuple[float, list[tuple[int, int, TokenMatch]]]:
-    """Score 0–100 of two token lists, and the matched token pairs (index in left, in right, why)."""
+def name_similarity(
+    left: Sequence[str], right: Sequence[str], *, refine: bool = False
+) -> tuple[float, list[tuple[int, int, TokenMatch]]]:
+    """Score 0–100 of two token lists, and the matched token pairs (index in left, in right, why).
+
+    ``refine`` blends the learned fit into the matched Latin–native pairs (after the assignment,
+    which the letters decide): finer, and slower, so a search uses it on its best few only."""
     if not left or not right:
         return 0.0, []
     matches = [[token_match(a, b) for b in right] for a in left]
     pairs = assign([[match.similarity for match in row] for row in matches])
+    if refine:
+        for r, c in pairs:
+            matches[r][c] = refined_token_match(left[r], right[c], matches[r][c])
     total = sum(matches[r][c].similarity for r, c in pairs)
     small, large = sorted((len(left), len(right)))
     denominator = small + UNMATCHED_WEIGHT * (large - small)
@@ -230,6 +276,10 @@ def _role(index: int, count: int) -> str:
     return "middle name"
 
 
+def _fit_note(match: TokenMatch) -> str:
+    return "" if match.fit is None else f", learned spelling fit {match.fit:.0%}"
+
+
 def describe(left: Sequence[str], right: Sequence[str], pairs: list[tuple[int, int, TokenMatch]]) -> str:
     """One sentence per matched token pair, e.g. "surname zelensky ≈ זלנסקי via consonant skeleton
     ZLNSK"."""
@@ -250,11 +300,12 @@ def describe(left: Sequence[str], right: Sequence[str], pairs: list[tuple[int, i
 
             parts.append(
                 f"{role} {a} ≈ {b} via consonant skeleton {skeleton(match.left_key)}"
-                f" ({match.left_key}/{match.right_key}, {match.similarity:.0%})"
+                f" ({match.left_key}/{match.right_key}, {match.similarity:.0%}{_fit_note(match)})"
             )
         else:
             parts.append(
-                f"{role} {a} ≈ {b} via romanisation {match.left_key}/{match.right_key} ({match.similarity:.0%})"
+                f"{role} {a} ≈ {b} via romanisation {match.left_key}/{match.right_key}"
+                f" ({match.similarity:.0%}{_fit_note(match)})"
             )
     unmatched = len(left) - len(pairs)
     if unmatched > 0:

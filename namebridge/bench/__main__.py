@@ -1,4 +1,4 @@
-"""`python -m namebridge.bench PAIRS.tsv [--distractors N] [--sample N] [--skip-flagged] [--json]`.
+"""`python -m namebridge.bench PAIRS.tsv [--distractors N] [--sample N] [--skip-flagged] [--holdout P] [--json]`.
 
 For each direction, index one side of the pair file (its distinct names plus N distractors made
 from that side by `distractors.generate`), query with the other side, and count a pair as found
@@ -6,6 +6,10 @@ when the expected name, normalised, is among the returned names, normalised (sev
 share a string). Prints recall@1, recall@10 and the p50/p95 query latency per direction, and the
 index size, build time and peak RSS (`index_size` and `build_s` at the top level are those of the
 larger of the two indexes; each direction also has its own).
+
+``--holdout P`` queries only with the pairs that ``python -m namebridge.train --holdout P`` keeps
+out of training; with ``$NAMEBRIDGE_ROMANISATION_MODEL`` pointing at that model, it measures the
+search on pairs the model has not seen.
 """
 
 from __future__ import annotations
@@ -77,13 +81,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--distractors", type=int, default=0, metavar="N", help="add N generated names per index")
     parser.add_argument("--sample", type=int, default=0, metavar="N", help="query with N random pairs (fixed seed)")
     parser.add_argument("--skip-flagged", action="store_true", help="leave out rows flagged as translations")
+    parser.add_argument(
+        "--holdout",
+        type=int,
+        default=0,
+        metavar="P",
+        help="query only with the pairs that `python -m namebridge.train --holdout P` kept out of training",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
 
     pairs: list[Pair] = read_pairs(args.pairs, skip_flagged=args.skip_flagged)
     queries = pairs
-    if args.sample and args.sample < len(pairs):
-        queries = random.Random(SEED).sample(pairs, args.sample)
+    if args.holdout:
+        from namebridge.train import bucket
+
+        queries = [pair for pair in pairs if bucket(pair.latin, pair.native) < args.holdout]
+    if args.sample and args.sample < len(queries):
+        queries = random.Random(SEED).sample(queries, args.sample)
     natives = list(dict.fromkeys(pair.native for pair in pairs))
     latins = list(dict.fromkeys(pair.latin for pair in pairs))
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from namebridge import _keys, _model
+from namebridge import _keys, _model, _score
 from namebridge import train as training
 from namebridge.bench.__main__ import main as bench_main
 
@@ -34,11 +34,23 @@ def tiny_model(tmp_path, monkeypatch):
         encoding="utf-8",
     )
     monkeypatch.setenv(_model.MODEL_ENV, str(path))
-    for cached in (_model.load_model, _model.learned_romanisations, _keys.token_keys):
-        cached.cache_clear()
+    _clear_model_caches()
     yield path
     monkeypatch.delenv(_model.MODEL_ENV)
-    for cached in (_model.load_model, _model.learned_romanisations, _keys.token_keys):
+    _clear_model_caches()
+
+
+def _clear_model_caches():
+    for cached in (
+        _model._model_tables,
+        _model.load_model,
+        _model.learned_romanisations,
+        _model._chunk_probabilities,
+        _model._letter_options,
+        _model.romanisation_fit,
+        _keys.token_keys,
+        _score.token_match,
+    ):
         cached.cache_clear()
 
 
@@ -46,6 +58,15 @@ def test_model_loads_from_the_override_path(tiny_model):
     """The loader reads the file once and the beam search follows its probabilities."""
     assert _model.learned_romanisations("דנ", "hebrew", limit=2)  # a folded token: final ן is נ == ("ddnn", "dnn")
     assert _model.load_model.cache_info().currsize == 1
+
+
+def test_spelling_fit_follows_the_model_probabilities(tiny_model):
+    """dd·nn is the model's likeliest spelling of דנ, so it fits fully; d·nn has P 0.1 against
+    0.9 for its first letter; a chunk the model never saw (k) leaves only a trace."""
+    assert _model.romanisation_fit("דנ", "ddnn", "hebrew") == pytest.approx(1.0)
+    assert _model.romanisation_fit("דנ", "dnn", "hebrew") == pytest.approx((0.1 / 0.9) ** 0.5)
+    assert _model.romanisation_fit("דנ", "knn", "hebrew") < 0.05
+    assert _model.romanisation_fit("דנ", "ddnn", "cyrillic") == 0.0  # no table, no fit
 
 
 def test_shipped_model_is_loadable_and_covers_both_scripts():
@@ -71,3 +92,17 @@ def test_bench_command_prints_one_json_object(tmp_path, capsys):
     assert 4 < report["index_size"] <= 24  # a tiny file allows few distinct distractors
     assert bench_main([str(pairs), "--skip-flagged", "--sample", "2"]) == 0
     assert "recall@1" in capsys.readouterr().out
+
+
+def test_bench_holdout_queries_only_with_the_pairs_training_kept_out(tmp_path, capsys):
+    from namebridge.train import bucket
+
+    rows = [(f"Name{n} Surname{n}", f"Имя{n} Фамилия{n}") for n in range(40)]
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("latin\tnative\tcount\n" + "".join(f"{a}\t{b}\t1\n" for a, b in rows))
+    held_out = sum(1 for a, b in rows if bucket(a, b) < 30)
+    assert 0 < held_out < len(rows)
+    assert bench_main([str(pairs), "--holdout", "30", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["lat2nat"]["queries"] == report["nat2lat"]["queries"] == held_out
+    assert report["index_size"] == len(rows)  # every pair is still indexed

@@ -71,27 +71,33 @@ class NameIndex:
     * ``max_postings``: the total postings scanned per query (rarest tokens first);
     * ``max_candidates``: how many names are reranked by the full name similarity;
     * ``max_bucket``: a near-miss key bucket larger than this is not scanned (too unspecific);
-    * ``refine_pool``: how many of the best names are scored again with the learned spelling fit.
+    * ``token_candidates_per_query``: the candidate vocabulary tokens compared per query, shared
+      among its tokens, but never fewer than ``max_token_candidates`` per token;
+    * ``refine_pairs``: how many query-token × name pairs of the best names are scored again with
+      the learned spelling fit (60 names for a one-word query, 20 for a three-word one; never
+      fewer than twice ``limit``).
     """
 
     def __init__(
         self,
         *,
-        tokens_per_query_token: int = 60,
+        tokens_per_query_token: int = 100,
         max_postings: int = 60_000,
         max_candidates: int = 60,
         max_bucket: int = 4_000,
-        max_token_candidates: int = 1_500,
+        max_token_candidates: int = 700,
+        token_candidates_per_query: int = 2_100,
         min_token_similarity: float = 0.55,
-        refine_pool: int = 20,
+        refine_pairs: int = 60,
     ) -> None:
         self.tokens_per_query_token = tokens_per_query_token
         self.max_postings = max_postings
         self.max_candidates = max_candidates
         self.max_bucket = max_bucket
         self.max_token_candidates = max_token_candidates
+        self.token_candidates_per_query = token_candidates_per_query
         self.min_token_similarity = min_token_similarity
-        self.refine_pool = refine_pool
+        self.refine_pairs = refine_pairs
         self._slot_of: dict[Hashable, int] = {}
         self._slot_key: list[Hashable] = []
         self._slot_name: list[str | None] = []
@@ -186,15 +192,13 @@ class NameIndex:
 
     # --- search -------------------------------------------------------------------------------
 
-    def _candidate_tokens(self, keys: TokenKeys) -> list[int]:
+    def _candidate_tokens(self, keys: TokenKeys, cap: int) -> list[int]:
         """Vocabulary tokens sharing a skeleton key with ``keys`` (exact keys first), then those
-        one class apart (deletion neighbourhood, smallest buckets first), at most
-        ``max_token_candidates``."""
+        one class apart (deletion neighbourhood, smallest buckets first), at most ``cap``."""
         form_keys = list(dict.fromkeys((*keys.reduced, *keys.romanised)))
         exact_keys = list(dict.fromkeys(keys.skeletons))
         near_keys = list(dict.fromkeys(d for skeleton in exact_keys for d in deletions(skeleton)))
         found: dict[int, None] = {}
-        cap = self.max_token_candidates
         tiers = (
             (self._form_buckets, form_keys, True),
             (self._buckets, exact_keys, True),
@@ -221,10 +225,10 @@ class NameIndex:
                     return list(found)
         return list(found)
 
-    def _similar_tokens(self, token: str) -> list[tuple[int, float]]:
+    def _similar_tokens(self, token: str, cap: int) -> list[tuple[int, float]]:
         """Vocabulary tokens similar to a query token, best first: (token id, similarity 0–1)."""
         keys = token_keys(token)
-        ordered = self._candidate_tokens(keys)
+        ordered = self._candidate_tokens(keys, cap)
         for equivalent in equivalent_given_names(token):
             token_id = self._vocab.get(equivalent)
             if token_id is not None:
@@ -288,8 +292,13 @@ class NameIndex:
             return []
         live = len(self._slot_of)
         votes: list[tuple[int, float]] = []  # (token id, weight)
+        # A one-word query can afford to look at three times the spellings of each word of a
+        # three-word query for the same cost.
+        cap = max(self.max_token_candidates, self.token_candidates_per_query // len(query_tokens))
         for token in query_tokens:
-            similar = [(token_id, sim) for token_id, sim in self._similar_tokens(token) if self._postings[token_id]]
+            similar = [
+                (token_id, sim) for token_id, sim in self._similar_tokens(token, cap) if self._postings[token_id]
+            ]
             if not similar:
                 continue
             # How informative the query token is: by how many names carry it or a spelling as
@@ -336,7 +345,8 @@ class NameIndex:
         # The best few are scored again with the learned spelling fit (``refine``), which is
         # finer than the letters alone but too slow for every candidate.
         refined: list[tuple[float, int, float, int, list[tuple[int, int, TokenMatch]]]] = []
-        for _score, tie, negative_votes, slot in ranked[: max(2 * limit, self.refine_pool)]:
+        pool = max(2 * limit, self.refine_pairs // len(query_tokens))
+        for _score, tie, negative_votes, slot in ranked[:pool]:
             score, pairs = name_similarity(query_tokens, self._tokens_of(slot), refine=True)
             if score >= score_cutoff:
                 refined.append((-round(score, 6), tie, negative_votes, slot, pairs))

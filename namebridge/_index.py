@@ -75,8 +75,12 @@ class NameIndex:
       among its tokens, but never fewer than ``max_token_candidates`` per token;
     * ``refine_pairs``: how many query-token × name pairs of the best names are scored again with
       the learned spelling fit (60 names for a one-word query, 20 for a three-word one; never
-      fewer than twice ``limit``).
+      fewer than ``MIN_REFINED`` names). Names beyond them keep the order and the score of
+      their letters, after the refined ones.
     """
+
+    MIN_REFINED = 20
+    TIED_FACTOR = 2  # names tied at the rerank cut are all reranked, up to this many times the cut
 
     def __init__(
         self,
@@ -333,7 +337,11 @@ class NameIndex:
             # would otherwise be arbitrary.
             threshold = np.partition(totals, len(totals) - keep)[len(totals) - keep]
             tied = np.flatnonzero(totals >= threshold * (1 - 1e-6))
-            top = tied if len(tied) <= self.max_candidates * 4 else np.argpartition(-totals, keep - 1)[:keep]
+            top = (
+                tied
+                if len(tied) <= self.max_candidates * self.TIED_FACTOR
+                else np.argpartition(-totals, keep - 1)[:keep]
+            )
         else:
             top = np.arange(len(unique_slots))
         ranked: list[tuple[float, int, float, int]] = []
@@ -343,18 +351,21 @@ class NameIndex:
             ranked.append((-round(score, 6), self._tie_break(slot, birth_year, sex), -float(totals[position]), slot))
         ranked.sort()
         # The best few are scored again with the learned spelling fit (``refine``), which is
-        # finer than the letters alone but too slow for every candidate.
-        refined: list[tuple[float, int, float, int, list[tuple[int, int, TokenMatch]]]] = []
-        pool = max(2 * limit, self.refine_pairs // len(query_tokens))
+        # finer than the letters alone but too slow for every candidate. A long result list (the
+        # app asks for 200) keeps the rest in the order, and with the scores, of the letters.
+        pool = max(self.MIN_REFINED, self.refine_pairs // len(query_tokens))
+        refined: list[tuple[float, int, float, int, list[tuple[int, int, TokenMatch]] | None]] = []
         for _score, tie, negative_votes, slot in ranked[:pool]:
             score, pairs = name_similarity(query_tokens, self._tokens_of(slot), refine=True)
             if score >= score_cutoff:
                 refined.append((-round(score, 6), tie, negative_votes, slot, pairs))
         refined.sort(key=lambda row: row[:4])
+        refined.extend((*row, None) for row in ranked[pool:] if -row[0] >= score_cutoff)
         results: list[Match] = []
-        for negative_score, _tie, _votes, slot, pairs in refined[:limit]:
+        for negative_score, _tie, _votes, slot, refined_pairs in refined[:limit]:
             name = self._slot_name[slot]
             assert name is not None  # noqa: S101 - live slots always have a name
+            pairs = refined_pairs or name_similarity(query_tokens, self._tokens_of(slot))[1]
             results.append(
                 Match(
                     key=self._slot_key[slot],

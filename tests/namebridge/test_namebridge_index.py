@@ -116,7 +116,7 @@ SURNAMES = ["כהן", "לוי", "מזרחי", "פרץ", "ביטון", "דהן", 
 def test_names_tied_on_a_common_surname_are_all_reranked():
     """Fifteen names share the surname; the right one differs only by a given name too
     unlike the query to vote. It must not be cut at random from the tie."""
-    index = NameIndex(max_candidates=5, tokens_per_query_token=3)
+    index = NameIndex(max_candidates=10, tokens_per_query_token=3)  # the tie is within twice the cut
     for number, given_name in enumerate(["דון", "דונה", "דאון", "דוני", "דונו"]):
         index.add(("don-like", number), f"{given_name} {SURNAMES[number]}")
     for number in range(14):
@@ -140,3 +140,17 @@ def test_a_rare_near_miss_does_not_outvote_the_common_exact_spelling():
 
     assert best.key != "near miss"
     assert best.name.startswith("רוב ")
+
+
+def test_a_long_result_list_refines_only_the_best_few():
+    """The app asks for 200 matches; only the best names (60 token pairs' worth) pay for the
+    learned spelling fit, the rest follow in the order of their letters."""
+    letters = "абвгдежзиклмнопрстуфхцчшщюя"
+    index = NameIndex()
+    for number in range(50):
+        index.add(number, f"Олена Коваленк{letters[number % len(letters)]}{letters[number // len(letters)]}")
+    matches = index.search("Olena Kovalenko", limit=200)
+    assert len(matches) > 30
+    refined = ["learned spelling fit" in match.explanation for match in matches]
+    assert refined[:30] == [True] * 30  # two query tokens: 60 pairs are 30 names
+    assert not any(refined[30:])

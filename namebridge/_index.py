@@ -345,9 +345,10 @@ class NameIndex:
         else:
             top = np.arange(len(unique_slots))
         ranked: list[tuple[float, int, float, int]] = []
+        letter_pairs: dict[int, list[tuple[int, int, TokenMatch]]] = {}
         for position in top:
             slot = int(unique_slots[position])
-            score, _pairs = name_similarity(query_tokens, self._tokens_of(slot))
+            score, letter_pairs[slot] = name_similarity(query_tokens, self._tokens_of(slot))
             ranked.append((-round(score, 6), self._tie_break(slot, birth_year, sex), -float(totals[position]), slot))
         ranked.sort()
         # The best few are scored again with the learned spelling fit (``refine``), which is
@@ -365,7 +366,7 @@ class NameIndex:
         for negative_score, _tie, _votes, slot, refined_pairs in refined[:limit]:
             name = self._slot_name[slot]
             assert name is not None  # noqa: S101 - live slots always have a name
-            pairs = refined_pairs or name_similarity(query_tokens, self._tokens_of(slot))[1]
+            pairs = letter_pairs[slot] if refined_pairs is None else refined_pairs
             results.append(
                 Match(
                     key=self._slot_key[slot],

@@ -39,6 +39,7 @@ from namebridge._score import (
     equivalent_given_names,
     name_similarity,
     reduced_weight,
+    refined_name_similarity,
     token_match,
 )
 from namebridge._tokens import render_token, split_tokens
@@ -357,7 +358,7 @@ class NameIndex:
         pool = max(self.MIN_REFINED, self.refine_pairs // len(query_tokens))
         refined: list[tuple[float, int, float, int, list[tuple[int, int, TokenMatch]] | None]] = []
         for _score, tie, negative_votes, slot in ranked[:pool]:
-            score, pairs = name_similarity(query_tokens, self._tokens_of(slot), refine=True)
+            score, pairs = refined_name_similarity(query_tokens, self._tokens_of(slot), letter_pairs[slot])
             if score >= score_cutoff:
                 refined.append((-round(score, 6), tie, negative_votes, slot, pairs))
         refined.sort(key=lambda row: row[:4])

@@ -248,16 +248,28 @@ def name_similarity(
     if not left or not right:
         return 0.0, []
     matches = [[token_match(a, b) for b in right] for a in left]
-    pairs = assign([[match.similarity for match in row] for row in matches])
+    pairs = [(r, c, matches[r][c]) for r, c in assign([[match.similarity for match in row] for row in matches])]
     if refine:
-        for r, c in pairs:
-            matches[r][c] = refined_token_match(left[r], right[c], matches[r][c])
-    total = sum(matches[r][c].similarity for r, c in pairs)
-    small, large = sorted((len(left), len(right)))
+        return refined_name_similarity(left, right, pairs)
+    return _pairs_score(len(left), len(right), pairs), pairs
+
+
+def refined_name_similarity(
+    left: Sequence[str], right: Sequence[str], pairs: list[tuple[int, int, TokenMatch]]
+) -> tuple[float, list[tuple[int, int, TokenMatch]]]:
+    """``name_similarity(left, right, refine=True)`` from the pairs that ``name_similarity``
+    without ``refine`` returned, so that a search does not assign the tokens twice."""
+    refined = [(r, c, refined_token_match(left[r], right[c], match)) for r, c, match in pairs]
+    return _pairs_score(len(left), len(right), refined), refined
+
+
+def _pairs_score(left_count: int, right_count: int, pairs: list[tuple[int, int, TokenMatch]]) -> float:
+    total = sum(match.similarity for _r, _c, match in pairs)
+    small, large = sorted((left_count, right_count))
     denominator = small + UNMATCHED_WEIGHT * (large - small)
-    if _crossed(pairs):
+    if _crossed([(r, c) for r, c, _match in pairs]):
         total *= CROSSED_ORDER
-    return 100.0 * total / denominator, [(r, c, matches[r][c]) for r, c in pairs]
+    return 100.0 * total / denominator
 
 
 def _crossed(pairs: list[tuple[int, int]]) -> bool:

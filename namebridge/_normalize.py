@@ -187,7 +187,8 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)  # casefold can undo NFKC (e.g. ΐ), so again
     text = text.translate(_FOLD_TABLE)
     text = _strip_marks(unicodedata.normalize("NFD", text))
-    text = unicodedata.normalize("NFC", text)
+    # Again, for a letter the table folds that carried a mark (ǽ is æ with an acute).
+    text = unicodedata.normalize("NFC", text).translate(_FOLD_TABLE)
     text = _remove_apostrophes(text)
     text = "".join(" " if unicodedata.category(char) == "Pd" else char for char in text)
     return _collapse_whitespace(text)

@@ -1,9 +1,11 @@
 """Latency of `GET /api/v1/persons/search` with many persons in the database.
 
-    .venv/bin/python bench/person_search_api.py [--persons 100000] [--queries 300]
+    .venv/bin/python bench/person_search_api.py [--persons 100000] [--queries 300] [--existing]
 
 Loads the demo scenario at the given size into a fresh SQLite file (or into the
-PostgreSQL of DATABASE_URL), then, in this process, sends the API requests through the
+PostgreSQL of DATABASE_URL; `--existing` measures the database that DATABASE_URL, or
+CRISISDESK_SQLITE_PATH, already holds, loaded before by `manage.py demo_load --size N`),
+then, in this process, sends the API requests through the
 whole Django stack (token auth, permission check, search, page of results, audit row) and
 prints a table: index build time (the first search), p50/p95/p99 latency, and how often the
 person whose passport spelling was the query came back in the first page. Queries are the
@@ -30,22 +32,30 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--existing", action="store_true", help="measure the database as it is, without loading")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="crisisdesk-search-bench-"))
     env = {
+        "CRISISDESK_SQLITE_PATH": str(workdir / "bench.sqlite3"),
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DJANGO_DEBUG": "0",
-        "CRISISDESK_SQLITE_PATH": str(workdir / "bench.sqlite3"),
     }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    started = time.perf_counter()
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [*manage, "demo_load", "--size", str(args.persons)], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    load_s = time.perf_counter() - started
+    load_s = None
+    if not args.existing:
+        env["CRISISDESK_SQLITE_PATH"] = str(workdir / "bench.sqlite3")
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        started = time.perf_counter()
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [*manage, "demo_load", "--size", str(args.persons)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        load_s = time.perf_counter() - started
 
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -92,7 +102,8 @@ def main(argv: list[str]) -> int:
     print("| database | persons | load s | index build s | queries | p50 ms | p95 ms | p99 ms | found on page 1 |")
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
     print(
-        f"| {database} | {Person.objects.count():,} | {load_s:.0f} | {build_s:.1f} | {len(latencies)} "
+        f"| {database} | {Person.objects.count():,} | {'—' if load_s is None else f'{load_s:.0f}'} "
+        f"| {build_s:.1f} | {len(latencies)} "
         f"| {statistics.median(latencies):.1f} | {percentile(0.95):.1f} | {percentile(0.99):.1f} "
         f"| {found / len(latencies):.1%} |"
     )

@@ -136,6 +136,28 @@ def test_search_endpoint_query_count_does_not_grow_with_results(api, django_asse
     assert response.json()["count"] >= 12
 
 
+def test_search_results_page_on_in_rank_order_and_other_filters_keep_that_order(api):
+    for index in range(56):
+        person_registered(
+            given_name="Олександр",
+            family_name=f"Коваленко{chr(0x430 + index % 28)}{'ко' * (index // 28)}",
+            region="UA-46" if index % 2 else "UA-30",
+            other_names=(),
+        )
+    client = api("consul")
+
+    first = client.get(SEARCH, {"q": "Oleksandr Kovalenko"}).json()
+    second = client.get(SEARCH, {"q": "Oleksandr Kovalenko", "page": 2}).json()
+    in_lviv = client.get(SEARCH, {"q": "Oleksandr Kovalenko", "region": "UA-46"}).json()
+
+    assert first["count"] == 56 and (len(first["results"]), len(second["results"])) == (50, 6)
+    ranked = first["results"] + second["results"]
+    assert len({row["id"] for row in ranked}) == 56
+    assert [row["score"] for row in ranked] == sorted((row["score"] for row in ranked), reverse=True)
+    assert in_lviv["count"] == 28
+    assert [row["id"] for row in in_lviv["results"]] == [row["id"] for row in ranked if row["region"] == "UA-46"]
+
+
 # The registry list's search box
 
 

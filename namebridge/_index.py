@@ -34,6 +34,7 @@ from rapidfuzz.distance import Indel
 from namebridge._keys import TokenKeys, deletions, token_keys
 from namebridge._normalize import Script
 from namebridge._score import (
+    UNMATCHED_WEIGHT,
     TokenMatch,
     describe,
     equivalent_given_names,
@@ -45,6 +46,15 @@ from namebridge._score import (
 from namebridge._tokens import render_token, split_tokens
 
 __all__ = ["Match", "NameIndex"]
+
+_FlatForms = tuple[list[str], np.ndarray]  # every form of every token, and where each token's begin
+
+
+@dataclass(frozen=True, slots=True)
+class _Forms:
+    hebrew: np.ndarray  # per token: is it Hebrew
+    reduced: _FlatForms
+    romanised: _FlatForms
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +91,8 @@ class NameIndex:
     """
 
     MIN_REFINED = 20
-    TIED_FACTOR = 2  # names tied at the rerank cut are all reranked, up to this many times the cut
+    PRERANK_FACTOR = 10  # names ranked by the cheap similarity, as a multiple of the rerank cut
+    TIED_FACTOR = 2  # names tied at that cut join it, up to this many times the cut
 
     def __init__(
         self,
@@ -243,23 +254,8 @@ class NameIndex:
             ordered.append(exact)
         if not ordered:
             return []
-        # First pass, vectorised: the best plain similarity of any two variants, reduced and
-        # romanised forms blended as in ``_score.token_match``.
-        hebrew = np.frombuffer(self._is_hebrew, dtype=np.uint8)[ordered].astype(bool) | (keys.script is Script.HEBREW)
-        reduced_weights = np.where(
-            hebrew, reduced_weight(Script.HEBREW, Script.HEBREW), reduced_weight(Script.LATIN, Script.LATIN)
-        )
-        best = np.zeros(len(ordered), dtype=np.float32)
-        for forms_of, query_forms, weights in (
-            (self._reduced_forms, keys.reduced, reduced_weights),
-            (self._romanised_forms, keys.romanised, 1.0 - reduced_weights),
-        ):
-            groups = [forms_of[token_id] for token_id in ordered]
-            sizes = np.fromiter(map(len, groups), dtype=np.intp, count=len(groups))
-            flat = list(itertools.chain.from_iterable(groups))
-            matrix = process.cdist(query_forms, flat, scorer=Indel.normalized_similarity, dtype=np.float32)
-            offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-            best += weights * np.maximum.reduceat(matrix.max(axis=0), offsets)
+        # First pass, vectorised; the shortlist it makes is scored exactly below.
+        best = self._approximate_similarities(keys, self._forms_of(ordered))
         # A third more than will vote: enough for the exact pass to reorder the borderline ones.
         shortlist_size = self.tokens_per_query_token + self.tokens_per_query_token // 3
         if len(ordered) > shortlist_size:
@@ -281,6 +277,60 @@ class NameIndex:
         ranked = sorted(best_of.items(), key=lambda item: (-item[1], item[0]))
         return ranked[: self.tokens_per_query_token]
 
+    def _forms_of(self, token_ids: list[int]) -> _Forms:
+        """The variant forms of vocabulary tokens, flattened once for ``_approximate_similarities``."""
+        groups = []
+        for forms_of in (self._reduced_forms, self._romanised_forms):
+            forms = [forms_of[token_id] for token_id in token_ids]
+            sizes = np.fromiter(map(len, forms), dtype=np.intp, count=len(forms))
+            groups.append((list(itertools.chain.from_iterable(forms)), np.concatenate(([0], np.cumsum(sizes)[:-1]))))
+        hebrew = np.frombuffer(self._is_hebrew, dtype=np.uint8)[np.asarray(token_ids, dtype=np.intp)].astype(bool)
+        return _Forms(hebrew, groups[0], groups[1])
+
+    @staticmethod
+    def _approximate_similarities(keys: TokenKeys, forms: _Forms) -> np.ndarray:
+        """Vectorised: for each token of ``forms``, the best plain similarity of any two variants
+        with the query token of ``keys``, reduced and romanised forms blended as in
+        ``_score.token_match`` (without its variant penalties and equivalents)."""
+        hebrew = forms.hebrew | (keys.script is Script.HEBREW)
+        reduced_weights = np.where(
+            hebrew, reduced_weight(Script.HEBREW, Script.HEBREW), reduced_weight(Script.LATIN, Script.LATIN)
+        )
+        best = np.zeros(len(hebrew), dtype=np.float32)
+        for (flat, offsets), query_forms, weights in (
+            (forms.reduced, keys.reduced, reduced_weights),
+            (forms.romanised, keys.romanised, 1.0 - reduced_weights),
+        ):
+            matrix = process.cdist(query_forms, flat, scorer=Indel.normalized_similarity, dtype=np.float32)
+            best += weights * np.maximum.reduceat(matrix.max(axis=0), offsets)
+        return best
+
+    def _approximate_name_scores(
+        self, query_tokens: list[str], known: list[dict[int, float]], slots: np.ndarray
+    ) -> np.ndarray:
+        """A cheap stand-in for ``name_similarity`` of the query with each name in ``slots``: each
+        query token takes its best token of the name (no assignment), by the exact similarity of
+        the spellings that voted (``known``) and by ``_approximate_similarities`` for the others."""
+        slot_tokens = [self._slot_tokens[slot] for slot in slots.tolist()]
+        sizes = np.fromiter(map(len, slot_tokens), dtype=np.intp, count=len(slot_tokens))
+        flat = np.fromiter(itertools.chain.from_iterable(slot_tokens), dtype=np.intp, count=int(sizes.sum()))
+        distinct, inverse = np.unique(flat, return_inverse=True)
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        forms = self._forms_of(distinct.tolist())
+        total = np.zeros(len(slots), dtype=np.float32)
+        for token, exact in zip(query_tokens, known, strict=True):
+            similarity = self._approximate_similarities(token_keys(token), forms)
+            if exact:
+                ids = np.fromiter(exact, dtype=np.intp, count=len(exact))
+                positions = np.searchsorted(distinct, ids)
+                present = positions < len(distinct)
+                present[present] &= distinct[positions[present]] == ids[present]
+                values = np.fromiter(exact.values(), dtype=np.float32, count=len(exact))
+                similarity[positions[present]] = values[present]
+            total += np.maximum.reduceat(similarity[inverse], offsets)
+        small = np.minimum(sizes, len(query_tokens))
+        return 100.0 * total / (small + UNMATCHED_WEIGHT * (np.maximum(sizes, len(query_tokens)) - small))
+
     def search(
         self,
         query: str,
@@ -297,6 +347,7 @@ class NameIndex:
             return []
         live = len(self._slot_of)
         votes: list[tuple[int, float]] = []  # (token id, weight)
+        known: list[dict[int, float]] = []  # per query token: the exact similarity of its spellings
         # A one-word query can afford to look at three times the spellings of each word of a
         # three-word query for the same cost.
         cap = max(self.max_token_candidates, self.token_candidates_per_query // len(query_tokens))
@@ -304,6 +355,7 @@ class NameIndex:
             similar = [
                 (token_id, sim) for token_id, sim in self._similar_tokens(token, cap) if self._postings[token_id]
             ]
+            known.append(dict(similar))
             if not similar:
                 continue
             # How informative the query token is: by how many names carry it or a spelling as
@@ -333,16 +385,21 @@ class NameIndex:
         totals = np.bincount(inverse, weights=np.concatenate(weight_arrays))
         keep = min(self.max_candidates, len(unique_slots))
         if keep < len(unique_slots):
-            # Names tied with the last one kept are reranked too (up to a bound): a common
-            # surname gives dozens of names the same vote, and which of them the cut keeps
-            # would otherwise be arbitrary.
-            threshold = np.partition(totals, len(totals) - keep)[len(totals) - keep]
-            tied = np.flatnonzero(totals >= threshold * (1 - 1e-6))
-            top = (
-                tied
-                if len(tied) <= self.max_candidates * self.TIED_FACTOR
-                else np.argpartition(-totals, keep - 1)[:keep]
-            )
+            # A wider pool by votes is ranked by a cheap name similarity, and the best of it is
+            # reranked in full. Votes alone see only each query token's best spellings: a name
+            # whose surname is spelled in a way the letters rate lower (Cohen כהן) would lose to
+            # the many names that share its given name, all tied on the given name's vote.
+            wide = min(len(unique_slots), self.max_candidates * self.PRERANK_FACTOR)
+            pool = np.arange(len(unique_slots))
+            if wide < len(unique_slots):
+                # Names tied with the last one of the pool join it (up to a bound): a common
+                # given name gives hundreds of names the same vote, and which of them the cut
+                # keeps would otherwise be arbitrary.
+                threshold = np.partition(totals, len(totals) - wide)[len(totals) - wide]
+                tied = np.flatnonzero(totals >= threshold * (1 - 1e-6))
+                pool = tied if len(tied) <= wide * self.TIED_FACTOR else np.argpartition(-totals, wide - 1)[:wide]
+            approximate = self._approximate_name_scores(query_tokens, known, unique_slots[pool])
+            top = pool[np.lexsort((-totals[pool], -approximate))[:keep]]
         else:
             top = np.arange(len(unique_slots))
         ranked: list[tuple[float, int, float, int]] = []
@@ -354,7 +411,7 @@ class NameIndex:
         ranked.sort()
         # The best few are scored again with the learned spelling fit (``refine``), which is
         # finer than the letters alone but too slow for every candidate. A long result list (the
-        # app asks for 200) keeps the rest in the order, and with the scores, of the letters.
+        # app asks for 200) keeps the order of the letters for the rest.
         pool = max(self.MIN_REFINED, self.refine_pairs // len(query_tokens))
         refined: list[tuple[float, int, float, int, list[tuple[int, int, TokenMatch]] | None]] = []
         for _score, tie, negative_votes, slot in ranked[:pool]:
@@ -362,7 +419,9 @@ class NameIndex:
             if score >= score_cutoff:
                 refined.append((-round(score, 6), tie, negative_votes, slot, pairs))
         refined.sort(key=lambda row: row[:4])
-        refined.extend((*row, None) for row in ranked[pool:] if -row[0] >= score_cutoff)
+        # The rest follow, ranked below the refined names, so none is shown with a higher score.
+        ceiling = refined[-1][0] if refined else -math.inf
+        refined.extend((max(row[0], ceiling), *row[1:], None) for row in ranked[pool:] if -row[0] >= score_cutoff)
         results: list[Match] = []
         for negative_score, _tie, _votes, slot, refined_pairs in refined[:limit]:
             name = self._slot_name[slot]

@@ -144,7 +144,8 @@ def test_a_rare_near_miss_does_not_outvote_the_common_exact_spelling():
 
 def test_a_long_result_list_refines_only_the_best_few():
     """The app asks for 200 matches; only the best names (60 token pairs' worth) pay for the
-    learned spelling fit, the rest follow in the order of their letters."""
+    learned spelling fit; the rest follow in the order of their letters, never shown with a higher
+    score than a name above them."""
     letters = "абвгдежзиклмнопрстуфхцчшщюя"
     index = NameIndex()
     for number in range(50):
@@ -154,3 +155,23 @@ def test_a_long_result_list_refines_only_the_best_few():
     refined = ["learned spelling fit" in match.explanation for match in matches]
     assert refined[:30] == [True] * 30  # two query tokens: 60 pairs are 30 names
     assert not any(refined[30:])
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+@pytest.mark.parametrize("prerank_factor", [1, NameIndex.PRERANK_FACTOR])
+def test_a_surname_the_votes_rate_low_is_found_among_names_sharing_the_given_name(prerank_factor):
+    """Votes see only each query token's best few spellings. Here "Cohen" votes for three closer
+    spellings of other people, and 60 names share the given name ענת, tied on its vote. The cheap
+    name similarity of the wider pool brings ענת כהן to the rerank; votes alone leave it to chance."""
+    index = NameIndex(tokens_per_query_token=3, max_candidates=5)
+    index.PRERANK_FACTOR = prerank_factor
+    for number, surname in enumerate(["קוהן", "קוהאן", "קוחנה"]):
+        index.add(f"decoy-{number}", f"משה {surname}")
+    letters = "אבגדזטלמנסעפרשת"
+    for number in range(60):
+        index.add(f"anat-{number}", f"ענת {letters[number % 15]}{letters[number // 15]}וביץ")
+    index.add("target", "ענת כהן")
+
+    found = "target" in [match.key for match in index.search("Anat Cohen", limit=5)]
+
+    assert found is (prerank_factor > 1)

@@ -1,7 +1,7 @@
 """The learned romanisation: letter-in-context → Latin chunk probabilities, and its use.
 
 ``namebridge/data/romanisation_model.json`` holds, for Hebrew and for Cyrillic, the probability
-that a letter (in the context of the letter after it) is written as a Latin chunk of 0–4
+that a letter (in the context of the letters on either side of it) is written as a Latin chunk of 0–4
 letters, vowels included: ד before י → "d", "de", "da"; ש at the end → "sh", "sch", "s". It is
 learned by ``python -m namebridge.train`` from the dev word pairs of namebench (EM over monotone
 alignments; see ``namebridge/train.py``), and loaded lazily, once, on first use.
@@ -27,7 +27,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MODEL_ENV", "context", "learned_romanisations", "load_model", "romanisation_fit"]
+__all__ = [
+    "MODEL_ENV",
+    "context",
+    "learned_romanisations",
+    "load_model",
+    "options_at",
+    "romanisation_fit",
+    "wide_context",
+]
 
 MODEL_ENV = "NAMEBRIDGE_ROMANISATION_MODEL"  # a path that replaces the shipped model (hold-out runs)
 END = "$"
@@ -40,6 +48,19 @@ def context(letters: str, index: int) -> str:
     the next letter (``$`` at the end)."""
     following = letters[index + 1] if index + 1 < len(letters) else END
     return ("^" if index == 0 else "") + letters[index] + following
+
+
+def wide_context(letters: str, index: int) -> str:
+    """The letter at ``index`` between the letters on either side (``^`` and ``$`` at the ends),
+    as ``previous>letter next``: ש in משה is ``מ>שה``."""
+    previous = letters[index - 1] if index > 0 else "^"
+    following = letters[index + 1] if index + 1 < len(letters) else END
+    return f"{previous}>{letters[index]}{following}"
+
+
+def options_at(table: dict[str, Any], letters: str, index: int) -> Any:
+    """A letter's entry in ``table``: in its wide context, else its context, else alone."""
+    return table.get(wide_context(letters, index)) or table.get(context(letters, index)) or table.get(letters[index])
 
 
 @cache
@@ -76,7 +97,7 @@ def learned_romanisations(token: str, script: str, *, limit: int = 4) -> tuple[s
         return ()
     beam: list[tuple[float, str]] = [(0.0, "")]
     for index, letter in enumerate(token):
-        options = table.get(context(token, index)) or table.get(letter)
+        options = options_at(table, token, index)
         if not options:
             options = [(letter, 0.0)]
         extended = [(score - log_p, text + chunk) for score, text in beam for chunk, log_p in options]
@@ -108,8 +129,8 @@ def _letter_options(native: str, script: str) -> tuple[tuple[dict[str, float], f
     """Per letter of ``native``: its chunk probabilities (in context, else alone) and the best one."""
     table = _chunk_probabilities(script)
     options: list[tuple[dict[str, float], float]] = []
-    for index, letter in enumerate(native):
-        chunks = table.get(context(native, index)) or table.get(letter) or {}
+    for index in range(len(native)):
+        chunks = options_at(table, native, index) or {}
         options.append((chunks, max(chunks.values(), default=1.0)))
     return tuple(options)
 

@@ -52,7 +52,7 @@ _VARIANT_PENALTY = 0.015  # per step away from the likeliest reading
 # its similarity, so that scores stay on the scale that thresholds are set on). Hebrew's weight is
 # lower: its spellings leave vowels out, so the model's fit is less certain than for Cyrillic.
 FIT_WEIGHT = {Script.CYRILLIC: 0.55, Script.HEBREW: 0.18}
-TYPICAL_FIT = {Script.CYRILLIC: 0.92, Script.HEBREW: 0.66}
+TYPICAL_FIT = {Script.CYRILLIC: 0.95, Script.HEBREW: 0.66}
 _MODEL_SCRIPT = {Script.CYRILLIC: "cyrillic", Script.HEBREW: "hebrew"}
 
 

@@ -13,10 +13,37 @@ TINY_PAIRS = [("דן", "dan"), ("דנה", "dana"), ("נדב", "nadav"), ("בן",
 
 def test_training_learns_letter_correspondences():
     """EM on a handful of pairs learns that ד writes d (with its vowel) and נ writes n."""
-    table = training.with_backoff(training.train(TINY_PAIRS, iterations=4, log=False), TINY_PAIRS)
+    table = training.with_backoff(
+        training.train(TINY_PAIRS, contexts=training.CONTEXTS["hebrew"], iterations=4, log=False), TINY_PAIRS
+    )
     assert table["ד"][0][0].startswith("d")
     assert table["נ"][0][0].startswith("n")
     assert all(abs(sum(p for _chunk, p in options) - 1.0) < 0.05 for options in table.values())
+
+
+# ч before е is the Italian c after р (Марчелло), the English ch at the start of a word (Челло).
+WIDE_PAIRS = [("марчелло", "marcello"), ("чарли", "charlie"), ("ричи", "richie"), ("челло", "chello")] * 4
+
+
+def test_wide_contexts_learn_what_the_letter_before_changes():
+    """With wide contexts, ч between р and е and ч at the start of чел learn different spellings,
+    though both are ч before е; a context seen less than MIN_CONTEXT times falls back to its parent."""
+    raw = training.train(WIDE_PAIRS, contexts=training.CONTEXTS["cyrillic"], iterations=5, log=False)
+    table = training.with_backoff(raw, WIDE_PAIRS)
+    assert table["р>че"][0][0] == "c"
+    assert table["^>че"][0][0] == "ch"
+    assert "^че" in table and "ч" in table
+    rare = [("марчелло", "marcello")] * (training.MIN_CONTEXT - 1)
+    assert "р>че" not in training.with_backoff(
+        training.train(rare, contexts=training.CONTEXTS["cyrillic"], iterations=2, log=False), rare
+    )
+
+
+def test_a_model_looks_a_letter_up_in_its_widest_known_context():
+    table = {"р>че": [("c", 1.0)], "че": [("ch", 1.0)], "ч": [("tch", 1.0)]}
+    assert _model.options_at(table, "марчелло", 3) == [("c", 1.0)]
+    assert _model.options_at(table, "очень", 1) == [("ch", 1.0)]
+    assert _model.options_at(table, "ночь", 2) == [("tch", 1.0)]
 
 
 def test_prior_rejects_a_consonant_that_writes_another_consonant():

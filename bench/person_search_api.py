@@ -35,15 +35,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--existing", action="store_true", help="measure the database as it is, without loading")
     args = parser.parse_args(argv)
 
-    workdir = Path(tempfile.mkdtemp(prefix="crisisdesk-search-bench-"))
-    env = {
-        "CRISISDESK_SQLITE_PATH": str(workdir / "bench.sqlite3"),
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "0",
-    }
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "0"}
     load_s = None
     if not args.existing:
+        workdir = Path(tempfile.mkdtemp(prefix="crisisdesk-search-bench-"))
         env["CRISISDESK_SQLITE_PATH"] = str(workdir / "bench.sqlite3")
         manage = [sys.executable, str(ROOT / "manage.py")]
         started = time.perf_counter()

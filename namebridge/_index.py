@@ -10,9 +10,10 @@ Layout (all per *vocabulary token*, because distinct tokens are far fewer than n
 A search looks up each query token separately (a bag of tokens, so word order and catalogue
 order do not matter): its skeleton keys and their deletions give candidate vocabulary tokens,
 which a vectorised string comparison (rapidfuzz ``cdist``) ranks; the best few per query token
-vote, weighted by similarity and rarity (IDF), for the names in their postings; the best-voted
-names are reranked by the full name similarity of ``_score``, and the best of those once more with
-the learned spelling fit (``refine``). Each stage is capped, so the work
+vote, weighted by similarity and rarity (IDF), for the names in their postings; a wide pool of the
+best-voted names is ranked by a cheap vectorised name similarity, the best of it is reranked by
+the full name similarity of ``_score``, and the best of those once more with the learned spelling
+fit (``refine``). Each stage is capped, so the work
 per query is bounded whatever the size of the index.
 
 Names are added, updated and removed in place; no rebuild is ever needed. A removed name leaves
@@ -80,7 +81,8 @@ class NameIndex:
 
     * ``tokens_per_query_token``: how many vocabulary tokens each query token may match;
     * ``max_postings``: the total postings scanned per query (rarest tokens first);
-    * ``max_candidates``: how many names are reranked by the full name similarity;
+    * ``max_candidates``: how many names are reranked by the full name similarity, chosen by a
+      cheap name similarity from ``PRERANK_FACTOR`` times as many best-voted names;
     * ``max_bucket``: a near-miss key bucket larger than this is not scanned (too unspecific);
     * ``token_candidates_per_query``: the candidate vocabulary tokens compared per query, shared
       among its tokens, but never fewer than ``max_token_candidates`` per token;

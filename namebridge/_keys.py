@@ -385,7 +385,10 @@ def conventional_romanisations(token: str) -> frozenset[str]:
     return frozenset(spelling for spelling in spellings if spelling.isascii() and spelling.isalpha())
 
 
-LEARNED_FORMS = 4
+# How many of the model's likeliest spellings a Hebrew or Cyrillic token is compared by. Eight
+# rather than four raised recall@10 by 0.5–0.7 points on the Russian words and 0.1–0.4 on the
+# Hebrew ones (2,000 queries each): a rarer spelling is often a lower guess of the model.
+LEARNED_FORMS = 8
 
 
 @dataclass(frozen=True, slots=True)

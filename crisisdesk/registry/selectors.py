@@ -88,13 +88,12 @@ def _with_list_fields(queryset: QuerySet[Person]) -> QuerySet[Person]:
     ).select_related("registration")
 
 
-def person_queryset(*, actor, filters: PersonFilters) -> QuerySet[Person]:
-    """Persons matching `filters` that `actor` may see, with what a list row needs. A query
-    here is a registration reference (the household it names); name queries are ranked by
-    `person_page`."""
+def person_queryset(*, actor, filters: PersonFilters, reference: str | None = None) -> QuerySet[Person]:
+    """Persons matching `filters` that `actor` may see, with what a list row needs. With a
+    free-text query, only the household of `reference` (what `_reference_in` found in it);
+    name queries are ranked by `person_page`."""
     queryset = _filtered(actor=actor, filters=filters)
     if filters.query:
-        reference = _reference_in(filters.query)
         queryset = queryset.filter(registration__reference=reference) if reference else queryset.none()
     return _with_list_fields(queryset)
 
@@ -108,16 +107,6 @@ def _reference_in(text: str) -> str | None:
     if 6 <= len(compact) <= 12 and compact.isalnum() and Registration.objects.filter(reference=compact).exists():
         return compact
     return None
-
-
-def name_matches(filters: PersonFilters) -> list[PersonMatch] | None:
-    """The name matches of a search, best first, at most SEARCH_LIMIT (a search is for finding
-    someone, not for counting); None when its text is empty or a reference code."""
-    if not filters.query.strip() or _reference_in(filters.query):
-        return None
-    return person_name_search(
-        query=filters.query, limit=SEARCH_LIMIT, birth_year=filters.birth_year, sex=filters.sex or None
-    )
 
 
 def _ranked_page(*, actor, filters: PersonFilters, matches: list[PersonMatch], page_number: int | str) -> Page:
@@ -142,11 +131,17 @@ def _ranked_page(*, actor, filters: PersonFilters, matches: list[PersonMatch], p
 def person_page(*, actor, origin: Origin, filters: PersonFilters, page_number: int | str = 1) -> Page:
     """One page of the registry list, audited with the ids it shows."""
     _require(actor, Permission.PERSON_VIEW)
-    matches = name_matches(filters)
-    if matches is not None:
+    text = filters.query.strip()
+    reference = _reference_in(text) if text else None
+    if text and not reference:
+        # A name: its best SEARCH_LIMIT matches (a search is for finding someone, not for counting).
+        matches = person_name_search(
+            query=filters.query, limit=SEARCH_LIMIT, birth_year=filters.birth_year, sex=filters.sex or None
+        )
         page = _ranked_page(actor=actor, filters=filters, matches=matches, page_number=page_number)
     else:
-        page = Paginator(person_queryset(actor=actor, filters=filters), PAGE_SIZE).get_page(page_number)
+        queryset = person_queryset(actor=actor, filters=filters, reference=reference)
+        page = Paginator(queryset, PAGE_SIZE).get_page(page_number)
     audit_record(
         actor=actor,
         origin=origin,

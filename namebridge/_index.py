@@ -48,7 +48,7 @@ from namebridge._tokens import render_token, split_tokens
 
 __all__ = ["Match", "NameIndex"]
 
-_FlatForms = tuple[list[str], np.ndarray]  # every form of every token, and where each token's begin
+_FlatForms = tuple[list[str], np.ndarray]  # every form of every token, and where each token's forms begin
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,16 +392,16 @@ class NameIndex:
             # whose surname is spelled in a way the letters rate lower (Cohen כהן) would lose to
             # the many names that share its given name, all tied on the given name's vote.
             wide = min(len(unique_slots), self.max_candidates * self.PRERANK_FACTOR)
-            pool = np.arange(len(unique_slots))
+            wide_pool = np.arange(len(unique_slots))
             if wide < len(unique_slots):
                 # Names tied with the last one of the pool join it (up to a bound): a common
                 # given name gives hundreds of names the same vote, and which of them the cut
                 # keeps would otherwise be arbitrary.
                 threshold = np.partition(totals, len(totals) - wide)[len(totals) - wide]
                 tied = np.flatnonzero(totals >= threshold * (1 - 1e-6))
-                pool = tied if len(tied) <= wide * self.TIED_FACTOR else np.argpartition(-totals, wide - 1)[:wide]
-            approximate = self._approximate_name_scores(query_tokens, known, unique_slots[pool])
-            top = pool[np.lexsort((-totals[pool], -approximate))[:keep]]
+                wide_pool = tied if len(tied) <= wide * self.TIED_FACTOR else np.argpartition(-totals, wide - 1)[:wide]
+            approximate = self._approximate_name_scores(query_tokens, known, unique_slots[wide_pool])
+            top = wide_pool[np.lexsort((-totals[wide_pool], -approximate))[:keep]]
         else:
             top = np.arange(len(unique_slots))
         ranked: list[tuple[float, int, float, int]] = []

@@ -1,8 +1,8 @@
 """The learned romanisation: letter-in-context → Latin chunk probabilities, and its use.
 
 ``namebridge/data/romanisation_model.json`` holds, for Hebrew and for Cyrillic, the probability
-that a letter (in the context of the letters on either side of it) is written as a Latin chunk of 0–4
-letters, vowels included: ד before י → "d", "de", "da"; ש at the end → "sh", "sch", "s". It is
+that a letter (in the context of its neighbours) is written as a Latin chunk of 0–4 letters,
+vowels included: ד before י → "d", "de", "da"; ש at the end → "sh", "sch", "s". It is
 learned by ``python -m namebridge.train`` from the dev word pairs of namebench (EM over monotone
 alignments; see ``namebridge/train.py``), and loaded lazily, once, on first use.
 

@@ -9,8 +9,8 @@ either side; ``CONTEXTS``), is written as a Latin chunk of 0–``MAX_CHUNK`` let
 Expectation–maximisation over every monotone alignment of the native letters with the Latin
 string (forward–backward on the letters × characters lattice) learns the chunk probabilities,
 starting from uniform ones. Cyrillic contexts are smoothed towards the narrower one they back
-off to (wide context → context → letter). A context seen fewer than ``MIN_CONTEXT`` times is left out of
-the file, so a context not seen in training still has options.
+off to (wide context → context → letter). A context seen fewer than ``MIN_CONTEXT`` times is
+left out of the file; its narrower one stands in, so every letter still has options.
 
 ``--holdout P`` trains on the pairs whose hash bucket is ≥ P (of 100) and measures on the others:
 how often the right Latin spelling is the best guess (top-1) or among the four best (top-4), and
@@ -242,7 +242,7 @@ def smoothed(counts: dict[str, dict[str, float]], smoothing: float) -> Table:
     return table
 
 
-def with_backoff(table: Table, pairs: Sequence[tuple[str, str]]) -> dict[str, list[tuple[str, float]]]:
+def stored_table(table: Table, pairs: Sequence[tuple[str, str]]) -> dict[str, list[tuple[str, float]]]:
     """The table as the model file keeps it: every letter, and the contexts and wide contexts seen
     at least ``MIN_CONTEXT`` times (rarer ones fall back to their parent), each sorted best first
     and cut to ``KEEP_OPTIONS``."""
@@ -335,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         train_rows = [(native, latin) for native, latin, b in rows if b >= args.holdout]
         held_rows = [(native, latin) for native, latin, b in rows if b < args.holdout]
         print(f"{script}: training on {len(train_rows)} pairs, holding out {len(held_rows)}", file=sys.stderr)
-        table = with_backoff(train(train_rows, contexts=CONTEXTS[script], iterations=args.iterations), train_rows)
+        table = stored_table(train(train_rows, contexts=CONTEXTS[script], iterations=args.iterations), train_rows)
         tables[script] = table
         if held_rows:
             reports.append(evaluate(table, script, held_rows))

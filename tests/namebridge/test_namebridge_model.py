@@ -13,7 +13,7 @@ TINY_PAIRS = [("דן", "dan"), ("דנה", "dana"), ("נדב", "nadav"), ("בן",
 
 def test_training_learns_letter_correspondences():
     """EM on a handful of pairs learns that ד writes d (with its vowel) and נ writes n."""
-    table = training.with_backoff(
+    table = training.stored_table(
         training.train(TINY_PAIRS, contexts=training.CONTEXTS["hebrew"], iterations=4, log=False), TINY_PAIRS
     )
     assert table["ד"][0][0].startswith("d")
@@ -29,12 +29,12 @@ def test_wide_contexts_learn_what_the_letter_before_changes():
     """With wide contexts, ч between р and е and ч at the start of чел learn different spellings,
     though both are ч before е; a context seen less than MIN_CONTEXT times falls back to its parent."""
     raw = training.train(WIDE_PAIRS, contexts=training.CONTEXTS["cyrillic"], iterations=5, log=False)
-    table = training.with_backoff(raw, WIDE_PAIRS)
+    table = training.stored_table(raw, WIDE_PAIRS)
     assert table["р>че"][0][0] == "c"
     assert table["^>че"][0][0] == "ch"
     assert "^че" in table and "ч" in table
     rare = [("марчелло", "marcello")] * (training.MIN_CONTEXT - 1)
-    assert "р>че" not in training.with_backoff(
+    assert "р>че" not in training.stored_table(
         training.train(rare, contexts=training.CONTEXTS["cyrillic"], iterations=2, log=False), rare
     )
 

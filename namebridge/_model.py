@@ -6,6 +6,11 @@ vowels included: ד before י → "d", "de", "da"; ש at the end → "sh", "sch"
 learned by ``python -m namebridge.train`` from the dev word pairs of namebench (EM over monotone
 alignments; see ``namebridge/train.py``), and loaded lazily, once, on first use.
 
+A letter that follows a **silent** one (a letter the model wrote as nothing) has options of its
+own, under its key with ``~`` after it: in муар, у may write nothing and а then writes "ua", or
+у writes "ua" and а nothing, but not both nothing. Without that state, each letter learns from
+the other's alignments that it is often silent, and the likeliest spelling of муар was "mr".
+
 ``learned_romanisations`` turns a Hebrew or Cyrillic token into its most likely Latin spellings,
 which the scorer compares with Latin spellings as they are, vowels and all. Hebrew gains most:
 the model learns which vowels Hebrew leaves out, and where.
@@ -28,10 +33,13 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "AFTER_SILENT",
     "MODEL_ENV",
     "context",
+    "from_latin",
     "learned_romanisations",
     "load_model",
+    "native_spelling_fit",
     "options_at",
     "romanisation_fit",
     "wide_context",
@@ -39,8 +47,14 @@ __all__ = [
 
 MODEL_ENV = "NAMEBRIDGE_ROMANISATION_MODEL"  # a path that replaces the shipped model (hold-out runs)
 END = "$"
+AFTER_SILENT = "~"  # suffix of a key whose options apply after a letter that wrote nothing
 _OPTIONS_PER_LETTER = 6
 _BEAM = 8
+
+
+def from_latin(script: str) -> str:
+    """The name of the table that writes Latin letters in ``script`` ("latin>cyrillic")."""
+    return f"latin>{script}"
 
 
 def context(letters: str, index: int) -> str:
@@ -58,9 +72,20 @@ def wide_context(letters: str, index: int) -> str:
     return f"{previous}>{letters[index]}{following}"
 
 
-def options_at(table: dict[str, Any], letters: str, index: int) -> Any:
-    """A letter's entry in ``table``: in its wide context, else its context, else alone."""
-    return table.get(wide_context(letters, index)) or table.get(context(letters, index)) or table.get(letters[index])
+def options_at(table: dict[str, Any], letters: str, index: int, *, after_silent: bool = False) -> Any:
+    """A letter's entry in ``table``: in its wide context, else its context, else alone; after a
+    silent letter, the same three keys with ``AFTER_SILENT`` first."""
+    keys = (wide_context(letters, index), context(letters, index), letters[index])
+    if after_silent:
+        for key in keys:
+            found = table.get(key + AFTER_SILENT)
+            if found:
+                return found
+    for key in keys:
+        found = table.get(key)
+        if found:
+            return found
+    return None
 
 
 @cache
@@ -91,19 +116,35 @@ def load_model() -> dict[str, dict[str, list[tuple[str, float]]]]:
 
 @lru_cache(maxsize=200_000)
 def learned_romanisations(token: str, script: str, *, limit: int = 4) -> tuple[str, ...]:
-    """The ``limit`` most likely Latin spellings of a Hebrew or Cyrillic ``token`` (beam search)."""
+    """The ``limit`` most likely Latin spellings of a Hebrew or Cyrillic ``token`` (beam search);
+    with ``from_latin(script)`` for ``script``, the likeliest Hebrew or Cyrillic spellings of a
+    Latin token."""
     table = load_model().get(script)
     if not table or not token:
         return ()
-    beam: list[tuple[float, str]] = [(0.0, "")]
+    return likeliest_spellings(table, token, limit=limit, beam=max(_BEAM, limit))
+
+
+def likeliest_spellings(
+    table: dict[str, list[tuple[str, float]]], token: str, *, limit: int, beam: int = _BEAM
+) -> tuple[str, ...]:
+    """Beam search over ``table`` ({key: [(chunk, log probability)]}) keeping ``beam``
+    hypotheses: the ``limit`` likeliest distinct spellings of ``token``. A hypothesis remembers
+    whether its last letter was silent."""
+    hypotheses: list[tuple[float, str, bool]] = [(0.0, "", False)]
     for index, letter in enumerate(token):
-        options = options_at(table, token, index)
-        if not options:
-            options = [(letter, 0.0)]
-        extended = [(score - log_p, text + chunk) for score, text in beam for chunk, log_p in options]
-        beam = heapq.nsmallest(_BEAM, extended)
+        by_state: dict[bool, list[tuple[str, float]]] = {}
+        extended = []
+        for score, text, silent in hypotheses:
+            options = by_state.get(silent)
+            if options is None:
+                options = by_state[silent] = (options_at(table, token, index, after_silent=silent) or [(letter, 0.0)])[
+                    :_OPTIONS_PER_LETTER
+                ]
+            extended.extend((score - log_p, text + chunk, not chunk) for chunk, log_p in options)
+        hypotheses = heapq.nsmallest(beam, extended)
     results: list[str] = []
-    for _score, text in sorted(beam):
+    for _score, text, _silent in sorted(hypotheses):
         if text not in results:
             results.append(text)
             if len(results) >= limit:
@@ -114,53 +155,123 @@ def learned_romanisations(token: str, script: str, *, limit: int = 4) -> tuple[s
 # A chunk the model never saw for a letter keeps a small probability (zero or one Latin letters
 # only), so that an unusual spelling lowers the fit instead of ruling the pair out.
 _UNSEEN_CHUNK = 1e-4
-_MAX_CHUNK = 4
+
+
+_Chunks = dict[str, float]
+_Options = tuple[_Chunks, int]  # a letter's chunk probabilities, and its longest chunk (at least 1)
+_NO_OPTIONS: _Options = ({}, 1)
 
 
 @cache
-def _chunk_probabilities(script: str) -> dict[str, dict[str, float]]:
+def _chunk_probabilities(table: str) -> dict[str, _Options]:
     return {
-        key: {chunk: probability for chunk, probability in options} for key, options in _model_tables()[script].items()
+        key: ({chunk: probability for chunk, probability in options}, max(1, *(len(chunk) for chunk, _p in options)))
+        for key, options in _model_tables()[table].items()
     }
 
 
 @lru_cache(maxsize=100_000)
-def _letter_options(native: str, script: str) -> tuple[tuple[dict[str, float], float], ...]:
-    """Per letter of ``native``: its chunk probabilities (in context, else alone) and the best one."""
-    table = _chunk_probabilities(script)
-    options: list[tuple[dict[str, float], float]] = []
-    for index in range(len(native)):
-        chunks = options_at(table, native, index) or {}
-        options.append((chunks, max(chunks.values(), default=1.0)))
-    return tuple(options)
+def _letter_options(source: str, table: str) -> tuple[tuple[_Options, _Options], ...]:
+    """Per letter of ``source``: its chunk probabilities in ``table`` (in its widest known
+    context) and the length of its longest chunk, after a letter that wrote something and after
+    a silent one."""
+    chunks = _chunk_probabilities(table)
+    return tuple(
+        (
+            options_at(chunks, source, index) or _NO_OPTIONS,
+            options_at(chunks, source, index, after_silent=True) or _NO_OPTIONS,
+        )
+        for index in range(len(source))
+    )
 
 
 @lru_cache(maxsize=500_000)
 def romanisation_fit(native: str, latin: str, script: str) -> float:
     """How well ``latin`` (folded Latin letters) fits as a romanisation of the Hebrew or Cyrillic
     token ``native``, 0–1: P(latin | native) summed over every monotone alignment, divided by the
-    probability of the model's likeliest spelling, as a geometric mean per native letter (so that
+    probability of the model's likeliest alignment, as a geometric mean per native letter (so that
     long names are not punished for their length). 1 is "as likely as the best guess"."""
-    if script not in _model_tables() or not native:
+    return _spelling_fit(native, latin, script)
+
+
+@lru_cache(maxsize=500_000)
+def native_spelling_fit(latin: str, native: str, script: str) -> float:
+    """The other way: how well ``native`` fits as the Hebrew or Cyrillic spelling of ``latin``,
+    P(native | latin) by the table that writes Latin letters in ``script`` (0 without one). Wikidata's
+    Russian and Hebrew labels are written from the original spelling, so this is the direction
+    the names were made in: Huang is Хуан, though Хуан is far more often Juan."""
+    return _spelling_fit(latin, native, from_latin(script))
+
+
+def _spelling_fit(source: str, target: str, table: str) -> float:
+    """P(target | source) by ``table``, relative to the likeliest alignment of any string, per
+    letter of ``source``: the measure of ``romanisation_fit``."""
+    if table not in _model_tables() or not source:
         return 0.0
-    length = len(latin)
-    forward = [0.0] * (length + 1)
-    forward[0] = 1.0
-    best = 1.0
-    for chunks, top in _letter_options(native, script):
-        best *= top
-        following = [0.0] * (length + 1)
-        for start, mass in enumerate(forward):
-            if not mass:
-                continue
-            for size in range(min(_MAX_CHUNK, length - start) + 1):
-                probability = chunks.get(latin[start : start + size])
-                if probability is None:
-                    if size > 1:
-                        continue
-                    probability = _UNSEEN_CHUNK
-                following[start + size] += mass * probability
-        forward = following
-    if not forward[length]:
+    letters = _letter_options(source, table)
+    best = _likeliest_alignment(source, table)
+    length = len(target)
+    # spoken[j], silent[j]: the probability of having written target[:j], the last letter spoken
+    # or silent. Positions from which the rest of the letters cannot reach the end are skipped.
+    spoken = [0.0] * (length + 1)
+    spoken[0] = 1.0
+    silent = [0.0] * (length + 1)
+    reach = _reach(source, table)
+    for index, (after_spoken, after_silent) in enumerate(letters):
+        lowest = length - reach[index + 1]  # the first position the next letters can finish from
+        next_spoken = [0.0] * (length + 1)
+        next_silent = [0.0] * (length + 1)
+        for forward, (chunks, longest) in ((spoken, after_spoken), (silent, after_silent)):
+            for start in range(max(0, lowest - longest), length + 1):
+                mass = forward[start]
+                if not mass:
+                    continue
+                for size in range(max(0, lowest - start), min(longest, length - start) + 1):
+                    probability = chunks.get(target[start : start + size])
+                    if probability is None:
+                        if size > 1:
+                            continue
+                        probability = _UNSEEN_CHUNK
+                    (next_silent if size == 0 else next_spoken)[start + size] += mass * probability
+        spoken, silent = next_spoken, next_silent
+    total = spoken[length] + silent[length]
+    if not total or not best:
         return 0.0
-    return min(1.0, math.exp((math.log(forward[length]) - math.log(best)) / len(native)))
+    return min(1.0, math.exp((math.log(total) - math.log(best)) / len(source)))
+
+
+@lru_cache(maxsize=100_000)
+def _reach(source: str, table: str) -> tuple[int, ...]:
+    """[i]: how many target letters the letters of ``source`` from ``i`` on can write at most."""
+    longest = [max(spoken[1], silent[1]) for spoken, silent in _letter_options(source, table)]
+    reach = [0] * (len(longest) + 1)
+    for index in range(len(longest) - 1, -1, -1):
+        reach[index] = reach[index + 1] + longest[index]
+    return tuple(reach)
+
+
+@lru_cache(maxsize=100_000)
+def _likeliest_alignment(source: str, table: str) -> float:
+    """The probability of the likeliest alignment of ``source`` with any string (Viterbi over
+    the spoken and silent states): the denominator of the fit."""
+    best_spoken, best_silent = 1.0, 0.0
+    for after_spoken, after_silent in _letter_options(source, table):
+        best_spoken, best_silent = _best_after(best_spoken, after_spoken[0], best_silent, after_silent[0])
+    return max(best_spoken, best_silent)
+
+
+def _best_after(
+    best_spoken: float, after_spoken: _Chunks, best_silent: float, after_silent: _Chunks
+) -> tuple[float, float]:
+    """One Viterbi step: the likeliest alignment ending in a spoken and in a silent letter."""
+    spoken = silent = 0.0
+    for best, chunks in ((best_spoken, after_spoken), (best_silent, after_silent)):
+        if not best:
+            continue
+        empty = chunks.get("", 0.0)
+        written = max((probability for chunk, probability in chunks.items() if chunk), default=0.0)
+        if not chunks:
+            written = 1.0  # a letter the model does not know is written as itself
+        spoken = max(spoken, best * written)
+        silent = max(silent, best * empty)
+    return spoken, silent

@@ -46,10 +46,64 @@ def test_a_model_looks_a_letter_up_in_its_widest_known_context():
     assert _model.options_at(table, "ночь", 2) == [("tch", 1.0)]
 
 
+# дж is one sound: д is silent and ж writes j. Elsewhere ж is zh or z.
+SILENT_PAIRS = [
+    ("джон", "jon"),
+    ("джек", "jack"),
+    ("джим", "jim"),
+    ("жан", "zhan"),
+    ("ажар", "azhar"),
+    ("жора", "zhora"),
+] * 3
+
+
+def test_a_letter_after_a_silent_one_learns_its_own_options():
+    """With ``silence``, ж after the silent д of дж is learned apart (its key ends in
+    AFTER_SILENT) and writes j; ж after a spoken letter keeps zh/z. Without it, one ж must
+    stand for both."""
+    apart = training.Contexts(wide=False, smoothing=0.0, silence=True)
+    table = training.stored_table(training.train(SILENT_PAIRS, contexts=apart, iterations=5, log=False), SILENT_PAIRS)
+    assert table["ж" + _model.AFTER_SILENT][0][0] == "j"
+    assert table["ж"][0][0] != "j"
+    merged = training.Contexts(wide=False, smoothing=0.0, silence=False)
+    table = training.stored_table(training.train(SILENT_PAIRS, contexts=merged, iterations=5, log=False), SILENT_PAIRS)
+    assert not any(key.endswith(_model.AFTER_SILENT) for key in table)
+    assert table["ж"][0][0] == "j"
+
+
+def test_after_a_silent_letter_the_model_looks_up_its_own_options_first():
+    table = {"а~": [("ua", 1.0)], "а": [("a", 1.0)], "уа": [("u", 1.0)]}
+    assert _model.options_at(table, "муа", 2, after_silent=True) == [("ua", 1.0)]
+    assert _model.options_at(table, "муа", 2) == [("a", 1.0)]
+    assert _model.options_at(table, "муа", 1, after_silent=True) == [("u", 1.0)]  # no ~ key: the usual ones
+
+
+def test_two_neighbours_that_share_one_chunk_are_not_both_silent():
+    """у and а of муар each write "ua" or nothing. Learned apart they would both be silent
+    ("mr", 0.36); with the options after a silent letter, а after a silent у writes "ua"."""
+    import math
+
+    probabilities = {"м": [("m", 1.0)], "у": [("", 0.6), ("ua", 0.4)], "а": [("", 0.6), ("ua", 0.4)], "р": [("r", 1.0)]}
+    table = {key: [(chunk, math.log(p)) for chunk, p in options] for key, options in probabilities.items()}
+    assert _model.likeliest_spellings(table, "муар", limit=1) == ("mr",)
+    table["а" + _model.AFTER_SILENT] = [("ua", 0.0)]
+    assert _model.likeliest_spellings(table, "муар", limit=2) == ("muar", "muauar")
+
+
 def test_prior_rejects_a_consonant_that_writes_another_consonant():
     assert training.prior("דנ", "d") == 1.0
     assert training.prior("דנ", "k") == training.PRIOR_MISMATCH
     assert training.prior("за", "za") == training.PRIOR_MISMATCH  # Cyrillic writes its own vowels
+
+
+def test_prior_of_a_latin_letter_written_in_cyrillic():
+    """The other way (``from_latin`` tables): a Latin letter may be silent (the g of Huang
+    Хуан), its chunk must carry its sound, and a Latin consonant takes no Cyrillic vowel."""
+    assert training.prior("n>g$", "") == 1.0
+    assert training.prior("^>ka", "к") == 1.0
+    assert training.prior("^>ka", "п") == training.PRIOR_MISMATCH
+    assert training.prior("^>ka", "ка") == training.PRIOR_MISMATCH
+    assert training.prior("^>ya", "я") == 1.0  # y and j may write the vowel they carry
 
 
 @pytest.fixture
@@ -57,7 +111,15 @@ def tiny_model(tmp_path, monkeypatch):
     """A model file of our own, loaded through $NAMEBRIDGE_ROMANISATION_MODEL."""
     path = tmp_path / "model.json"
     path.write_text(
-        json.dumps({"tables": {"hebrew": {"ד": [["dd", 0.9], ["d", 0.1]], "נ": [["nn", 1.0]]}, "cyrillic": {}}}),
+        json.dumps(
+            {
+                "tables": {
+                    "hebrew": {"ד": [["dd", 0.9], ["d", 0.1]], "נ": [["nn", 1.0]]},
+                    "cyrillic": {},
+                    "latin>hebrew": {"d": [["ד", 1.0]], "a": [["", 0.7], ["א", 0.3]], "n": [["נ", 1.0]]},
+                }
+            }
+        ),
         encoding="utf-8",
     )
     monkeypatch.setenv(_model.MODEL_ENV, str(path))
@@ -74,7 +136,10 @@ def _clear_model_caches():
         _model.learned_romanisations,
         _model._chunk_probabilities,
         _model._letter_options,
+        _model._reach,
+        _model._likeliest_alignment,
         _model.romanisation_fit,
+        _model.native_spelling_fit,
         _keys.token_keys,
         _score.token_match,
     ):
@@ -96,10 +161,20 @@ def test_spelling_fit_follows_the_model_probabilities(tiny_model):
     assert _model.romanisation_fit("דנ", "ddnn", "cyrillic") == 0.0  # no table, no fit
 
 
+def test_native_spelling_fit_reads_the_table_that_writes_latin_in_the_script(tiny_model):
+    """P(native | Latin) by the ``latin>hebrew`` table: דנ is the likeliest spelling of dan (a
+    silent), דאנ has 0.3 against 0.7 for its a; Cyrillic has no such table here."""
+    assert _model.native_spelling_fit("dan", "דנ", "hebrew") == pytest.approx(1.0)
+    assert _model.native_spelling_fit("dan", "דאנ", "hebrew") == pytest.approx((0.3 / 0.7) ** (1 / 3))
+    assert _model.native_spelling_fit("dan", "דנ", "cyrillic") == 0.0
+    assert _model.learned_romanisations("dan", _model.from_latin("hebrew"), limit=2) == ("דנ", "דאנ")
+
+
 def test_shipped_model_is_loadable_and_covers_both_scripts():
     model = _model.load_model()
-    assert {"hebrew", "cyrillic"} <= set(model)
+    assert {"hebrew", "cyrillic", _model.from_latin("hebrew"), _model.from_latin("cyrillic")} <= set(model)
     assert "zelenski" in _model.learned_romanisations("зеленский", "cyrillic")
+    assert "зеленский" in _model.learned_romanisations("zelenskiy", _model.from_latin("cyrillic"), limit=8)
 
 
 def test_bench_command_prints_one_json_object(tmp_path, capsys):

@@ -10,9 +10,10 @@ Token similarity (0–1) compares the keys of ``_keys``:
   Iosif, Йосип, יוסף) are similar even when they share no letters.
 
 Between Latin and Hebrew or Cyrillic, the **refined** similarity (``refine=True``; what ``score``
-and the final ranking of a search use) blends in the learned model's fit of the Latin spelling to
-the native one (``_model.romanisation_fit``), which knows which spellings are usual and which are
-merely close.
+and the final ranking of a search use) blends in the learned model's fit of the two spellings,
+the mean of both directions (``_model.romanisation_fit``, the Latin given the native, and
+``_model.native_spelling_fit``, the native given the Latin), which knows which spellings are
+usual and which are merely close.
 
 Name similarity is an **assignment** of the tokens of one name to those of the other (a bag, so
 "Surname Given" matches "Given Surname"), scored 0–100: the matched similarities over the number
@@ -33,7 +34,7 @@ from importlib import resources
 from rapidfuzz.distance import Indel
 
 from namebridge._keys import TokenKeys, conventional_romanisations, token_keys
-from namebridge._model import romanisation_fit
+from namebridge._model import native_spelling_fit, romanisation_fit
 from namebridge._normalize import Script
 from namebridge._tokens import BORROWED, render_token, split_tokens
 
@@ -49,10 +50,11 @@ CROSSED_ORDER = 0.97  # a token with no partner counts this much in the denomina
 _VARIANT_PENALTY = 0.015  # per step away from the likeliest reading
 # How much the learned fit moves a refined Latin–native token similarity, up or down from the
 # fit that is typical of a right pair (the median over the dev word pairs: a usual spelling keeps
-# its similarity, so that scores stay on the scale that thresholds are set on). Hebrew's weight is
-# lower: its spellings leave vowels out, so the model's fit is less certain than for Cyrillic.
-FIT_WEIGHT = {Script.CYRILLIC: 0.55, Script.HEBREW: 0.18}
-TYPICAL_FIT = {Script.CYRILLIC: 0.95, Script.HEBREW: 0.66}
+# its similarity, so that scores stay on the scale that thresholds are set on). The fit is the
+# mean of both directions (Latin from native, native from Latin). Hebrew's weight is lower: its
+# spellings leave vowels out, so the fit is less certain than for Cyrillic.
+FIT_WEIGHT = {Script.CYRILLIC: 0.75, Script.HEBREW: 0.45}
+TYPICAL_FIT = {Script.CYRILLIC: 0.92, Script.HEBREW: 0.80}
 _MODEL_SCRIPT = {Script.CYRILLIC: "cyrillic", Script.HEBREW: "hebrew"}
 
 
@@ -195,7 +197,8 @@ def refined_token_match(a: str, b: str, match: TokenMatch) -> TokenMatch:
     if native.script is Script.CYRILLIC and letters in conventional_romanisations(native.token):
         fit = 1.0  # a published convention's spelling (Volodymyr) is as good as the model's best
     else:
-        fit = romanisation_fit(native.token, letters, _MODEL_SCRIPT[native.script])
+        script = _MODEL_SCRIPT[native.script]
+        fit = (romanisation_fit(native.token, letters, script) + native_spelling_fit(letters, native.token, script)) / 2
     moved = match.similarity + weight * (fit - TYPICAL_FIT[native.script])
     return TokenMatch(max(0.0, min(1.0, moved)), match.via, match.left_key, match.right_key, fit)
 

@@ -138,17 +138,19 @@ def test_different_initials_do_not_match():
 
 
 @pytest.mark.parametrize(
-    ("latin", "native"),
+    ("latin", "native", "other_given_name"),
     [
-        ("Jean Calvin", "ז'אן קלווין"),
-        ("Javier Zanetti", "חבייר זנטי"),
-        ("Borja Valero", "בורחה ואלרו"),
+        ("Jean Calvin", "ז'אן קלווין", "דן קלווין"),
+        ("Javier Zanetti", "חבייר זנטי", "חיים זנטי"),
+        ("Borja Valero", "בורחה ואלרו", "בורך ואלרו"),
     ],
 )
-def test_j_is_read_the_french_and_the_spanish_way_too(latin, native):
-    """Without the readings these score about 72–76. They stay below the 85 of the usual spellings
-    because the learned spelling fit has seen few French and Spanish names."""
-    assert score(latin, native) >= 80
+def test_j_is_read_the_french_and_the_spanish_way_too(latin, native, other_given_name):
+    """Without the readings these scored about 72–76, barely above a name that shares only the
+    surname. With them the given name counts: a clear match, though below the 85 of the usual
+    spellings, because the learned spelling fit (both ways) finds ח for j and ז' for French j rare."""
+    assert score(latin, native) >= 75
+    assert score(latin, native) >= score(latin, other_given_name) + 15
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from namebridge import Match, NameIndex
+from namebridge import Match, NameIndex, _index
 
 
 @pytest.fixture
@@ -175,3 +175,18 @@ def test_a_surname_the_votes_rate_low_is_found_among_names_sharing_the_given_nam
     found = "target" in [match.key for match in index.search("Anat Cohen", limit=5)]
 
     assert found is (prerank_factor > 1)
+
+
+@pytest.mark.parametrize("guesses", [_index.SPELLING_GUESSES, 0])
+def test_a_spelling_the_keys_do_not_reach_is_found_through_the_models_guesses(monkeypatch, guesses):
+    """Croix is Круа in Russian: no skeleton key links KRKS to KR, so only the learned Cyrillic
+    spellings of croix, looked up as they are, find it."""
+    monkeypatch.setattr(_index, "SPELLING_GUESSES", guesses)
+    index = NameIndex()
+    for key, name in enumerate(["Круа", "Крайкс", "Рикс", "Круаза", "Кроче"]):
+        index.add(key, name)
+    found = [match.name for match in index.search("Croix")]
+    if guesses:
+        assert found[0] == "Круа"
+    else:
+        assert "Круа" not in found

@@ -1,9 +1,10 @@
-"""The learned romanisation: letter-in-context → Latin chunk probabilities, and its use.
+"""The learned romanisation, both ways: letter-in-context → chunk probabilities, and its use.
 
 ``namebridge/data/romanisation_model.json`` holds, for Hebrew and for Cyrillic, the probability
 that a letter (in the context of its neighbours) is written as a Latin chunk of 0–4 letters,
-vowels included: ד before י → "d", "de", "da"; ש at the end → "sh", "sch", "s". It is
-learned by ``python -m namebridge.train`` from the dev word pairs of namebench (EM over monotone
+vowels included: ד before י → "d", "de", "da"; ש at the end → "sh", "sch", "s"; and, in the
+tables named by ``from_latin``, the probability that a Latin letter is written as a Hebrew or
+Cyrillic chunk (the g of Huang → nothing, as in Хуан). It is learned by ``python -m namebridge.train`` from the dev word pairs of namebench (EM over monotone
 alignments; see ``namebridge/train.py``), and loaded lazily, once, on first use.
 
 A letter that follows a **silent** one (a letter the model wrote as nothing) has options of its
@@ -19,6 +20,7 @@ the model learns which vowels Hebrew leaves out, and where.
 native token (summed over every alignment), relative to the model's likeliest spelling, per
 letter. It tells "Collins" written коллинз from колинс, which string similarity cannot: both are
 one letter away, but English final s is з far more often than a doubled l is dropped.
+``native_spelling_fit`` is the same measure by the other table, P(native | Latin).
 """
 
 from __future__ import annotations
@@ -104,7 +106,8 @@ def _model_tables() -> dict[str, dict[str, list[list[Any]]]]:
 
 @cache
 def load_model() -> dict[str, dict[str, list[tuple[str, float]]]]:
-    """{"hebrew" | "cyrillic": {context or letter: [(chunk, log probability), ...] best first}}."""
+    """{table ("hebrew", "cyrillic", "latin>hebrew", "latin>cyrillic"): {context or letter:
+    [(chunk, log probability), ...] best first}}."""
     model: dict[str, dict[str, list[tuple[str, float]]]] = {}
     for script, table in _model_tables().items():
         model[script] = {

@@ -134,6 +134,7 @@ class NameIndex:
         self._reduced_forms: list[tuple[str, ...]] = []
         self._romanised_forms: list[tuple[str, ...]] = []
         self._is_hebrew = bytearray()
+        self._scripts: set[Script] = set()  # the scripts of the vocabulary, for the spelling guesses
         self._postings: list[array[int]] = []
         self._buckets: dict[str, int | array[int]] = {}
         self._form_buckets: dict[str, int | array[int]] = {}
@@ -192,6 +193,7 @@ class NameIndex:
         self._reduced_forms.append(keys.reduced)
         self._romanised_forms.append(keys.romanised or (token,))
         self._is_hebrew.append(keys.script is Script.HEBREW)
+        self._scripts.add(keys.script)
         self._postings.append(array("i"))
         bucket_keys: dict[str, None] = {}
         for skeleton in keys.skeletons:
@@ -286,22 +288,22 @@ class NameIndex:
         ranked = sorted(best_of.items(), key=lambda item: (-item[1], item[0]))
         return ranked[: self.tokens_per_query_token]
 
-    @staticmethod
-    def _spelling_guesses(keys: TokenKeys) -> tuple[str, ...]:
+    def _spelling_guesses(self, keys: TokenKeys) -> tuple[str, ...]:
         """A query token's likeliest spellings in the other scripts by the learned model, looked
         up as they are and scored exactly like an equivalent given name: a right spelling whose
         keys are far from the query's (Uthman Усман, Croix Круа) is still found, and more of
-        them than the token keys hold."""
+        them than the token keys hold. Only scripts the vocabulary has are guessed."""
         if keys.script is Script.LATIN:
             return tuple(
                 guess
-                for script in ("cyrillic", "hebrew")
-                for guess in learned_romanisations(keys.token, from_latin(script), limit=SPELLING_GUESSES)
+                for script, table in _MODEL_SCRIPT.items()
+                if script in self._scripts
+                for guess in learned_romanisations(keys.token, from_latin(table), limit=SPELLING_GUESSES)
             )
-        script = _MODEL_SCRIPT.get(keys.script)
-        if script is None:
+        table = _MODEL_SCRIPT.get(keys.script)
+        if table is None or Script.LATIN not in self._scripts:
             return ()
-        return learned_romanisations(keys.token, script, limit=SPELLING_GUESSES)
+        return learned_romanisations(keys.token, table, limit=SPELLING_GUESSES)
 
     def _forms_of(self, token_ids: list[int]) -> _Forms:
         """The variant forms of vocabulary tokens, flattened once for ``_approximate_similarities``."""

@@ -4,7 +4,8 @@
 that a letter (in the context of its neighbours) is written as a Latin chunk of 0–4 letters,
 vowels included: ד before י → "d", "de", "da"; ש at the end → "sh", "sch", "s"; and, in the
 tables named by ``from_latin``, the probability that a Latin letter is written as a Hebrew or
-Cyrillic chunk (the g of Huang → nothing, as in Хуан). It is learned by ``python -m namebridge.train`` from the dev word pairs of namebench (EM over monotone
+Cyrillic chunk (the g of Huang → nothing, as in Хуан). It is learned by
+``python -m namebridge.train`` from the dev word pairs of namebench (EM over monotone
 alignments; see ``namebridge/train.py``), and loaded lazily, once, on first use.
 
 A letter that follows a **silent** one (a letter the model wrote as nothing) has options of its

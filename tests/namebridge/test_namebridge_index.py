@@ -5,6 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from namebridge import Match, NameIndex, _index
+from namebridge._keys import token_keys
+from namebridge._score import token_match
+from namebridge._tokens import split_tokens
 
 
 @pytest.fixture
@@ -190,3 +193,43 @@ def test_a_spelling_the_keys_do_not_reach_is_found_through_the_models_guesses(mo
         assert found[0] == "Круа"
     else:
         assert "Круа" not in found
+
+
+_VOCABULARY_NAMES = [
+    "Володимир Зеленський",
+    "זלנסקי, ולדימיר",
+    "Yosef Joseph Iosif Йосип יוסף",
+    "Olena O. Коваленко",
+    "ז'בוטינסקי זאב",
+    "Ḥayyim Weizmann 1948",
+    "Hanna Ханна Анна חנה",
+    "Mohammed Мухаммед מוחמד",
+    "Jean-Pierre Lévêque",
+    "Шолом-Алейхем Sholem Aleichem",
+]
+_TOKENS = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмнопрстуфхцчшщьюяіїєґאבגדהוזחטיכלמנסעפצקרשת'.",
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    query=st.one_of(st.sampled_from(["volodymyr", "yosef", "o", "ז", "анна", "1948"]), _TOKENS),
+    extra=st.lists(_TOKENS, max_size=6),
+)
+def test_the_vectorised_letter_similarity_is_token_match(query, extra):
+    """The shortlist's similarities, computed for many vocabulary tokens at once, are exactly
+    what ``token_match`` gives each pair (variant penalties, initials, equivalents, identity)."""
+    index = NameIndex()
+    for number, name in enumerate([*_VOCABULARY_NAMES, *extra]):
+        index.add(number, name)
+    tokens = split_tokens(query)
+    if not tokens:
+        return
+    token = tokens[0]
+    ids = list(range(len(index._token_text)))
+    vectorised = index._letter_similarities(token, token_keys(token), ids)
+    one_by_one = [token_match(token, index._token_text[token_id]).similarity for token_id in ids]
+    assert vectorised == pytest.approx(one_by_one, abs=1e-9)

@@ -162,6 +162,11 @@ class NameIndex:
     MIN_REFINED = 20
     PRERANK_FACTOR = 10  # names ranked by the cheap similarity, as a multiple of the rerank cut
     TIED_FACTOR = 2  # names tied at that cut join it, up to this many times the cut
+    # See ``_candidates_per_token``. 1.5 rather than 1 (with at least 450 rather than 700 per
+    # token) took the p95 at a million names from 21.7 to 19.6 ms and from 25.2 to 24.0 ms on two
+    # samples (Latin queries; 18.6 to 18.0 native), recall@10 0.956 → 0.956, 0.976 → 0.974 and
+    # 0.964 → 0.968. One-word queries keep the whole budget.
+    CANDIDATE_SHARE = 1.5
 
     def __init__(
         self,
@@ -170,7 +175,7 @@ class NameIndex:
         max_postings: int = 60_000,
         max_candidates: int = 60,
         max_bucket: int = 4_000,
-        max_token_candidates: int = 700,
+        max_token_candidates: int = 450,
         token_candidates_per_query: int = 2_100,
         min_token_similarity: float = 0.55,
         refine_pairs: int = 60,
@@ -311,6 +316,13 @@ class NameIndex:
                 if len(found) >= cap:
                     return list(found)
         return list(found)
+
+    def _candidates_per_token(self, query_length: int) -> int:
+        """How many candidate spellings each token of a query of ``query_length`` tokens compares.
+
+        The budget shrinks faster than it is shared: a one-word query has nothing but its word to
+        be found by, while each word of a longer name is one of several that vote for it."""
+        return max(self.max_token_candidates, int(self.token_candidates_per_query / query_length**self.CANDIDATE_SHARE))
 
     def _similar_tokens(self, token: str, cap: int) -> list[tuple[int, float]]:
         """Vocabulary tokens similar to a query token, best first: (token id, similarity 0–1)."""
@@ -470,9 +482,7 @@ class NameIndex:
         live = len(self._slot_of)
         votes: list[tuple[int, float]] = []  # (token id, weight)
         known: list[dict[int, float]] = []  # per query token: the exact similarity of its spellings
-        # A one-word query can afford to look at three times the spellings of each word of a
-        # three-word query for the same cost.
-        cap = max(self.max_token_candidates, self.token_candidates_per_query // len(query_tokens))
+        cap = self._candidates_per_token(len(query_tokens))
         for token in query_tokens:
             similar = [
                 (token_id, sim) for token_id, sim in self._similar_tokens(token, cap) if self._postings[token_id]

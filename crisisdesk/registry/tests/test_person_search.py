@@ -5,6 +5,8 @@ search endpoint (permissions, audit, ranking), the registry list's search box, a
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crisisdesk.common.models import AuditEvent
@@ -310,3 +312,22 @@ def test_a_change_that_commits_after_a_later_one_is_still_applied(zelensky, othe
     # then: the next search applies it, and reads nothing twice afterwards
     assert person_name_search(query="Lesia Ukrainka", limit=1)[0].person_id == late.pk
     assert _registry_index._pending() == []
+
+
+def test_search_results_read_no_encrypted_registration_field(api):
+    """A results row shows the reference only: the registration's token, reporter contact and
+    intake payload are neither selected nor decrypted."""
+    registered = household_registered(people=1)
+    person = registered.registration.persons.get()
+    client = api("consul")
+    client.get(SEARCH, {"q": "warm up"})  # builds the index
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(SEARCH, {"q": f"{person.given_name} {person.family_name}"})
+
+    first = response.json()["results"][0]
+    assert (first["id"], first["reference"]) == (person.pk, registered.registration.reference_display)
+    selected = " ".join(query["sql"] for query in queries.captured_queries if query["sql"].startswith("SELECT"))
+    assert "registry_registration" in selected
+    for secret in ("update_token", "reporter_contact", "intake_payload"):
+        assert f'"registry_registration"."{secret}"' not in selected

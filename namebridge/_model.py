@@ -30,6 +30,7 @@ import heapq
 import json
 import math
 import os
+from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -53,6 +54,7 @@ END = "$"
 AFTER_SILENT = "~"  # suffix of a key whose options apply after a letter that wrote nothing
 _OPTIONS_PER_LETTER = 6
 _BEAM = 8
+_Table = dict[str, tuple[tuple[str, float], ...]]  # context or letter → (chunk, probability), best first
 
 
 def from_latin(script: str) -> str:
@@ -92,30 +94,37 @@ def options_at(table: dict[str, Any], letters: str, index: int, *, after_silent:
 
 
 @cache
-def _model_tables() -> dict[str, dict[str, list[list[Any]]]]:
-    """The model file's tables as stored. Read on first use (never at import);
-    ``$NAMEBRIDGE_ROMANISATION_MODEL`` may point to another model file, which is how hold-out runs
-    measure a model trained on part of the data."""
+def _model_tables() -> dict[str, _Table]:
+    """The model file's tables as stored, (chunk, probability) best first. Read on first use
+    (never at import); ``$NAMEBRIDGE_ROMANISATION_MODEL`` may point to another model file, which
+    is how hold-out runs measure a model trained on part of the data.
+
+    Tuples rather than the file's lists: the garbage collector stops watching a tuple of strings
+    and numbers, while the 200,000 lists of the tables were walked by every full collection of a
+    process that serves searches."""
     override = os.environ.get(MODEL_ENV)
     if override:
         text = Path(override).read_text(encoding="utf-8")
     else:
         text = resources.files("namebridge").joinpath("data/romanisation_model.json").read_text(encoding="utf-8")
-    tables: dict[str, dict[str, list[list[Any]]]] = json.loads(text)["tables"]
-    return tables
+    stored: dict[str, dict[str, list[list[Any]]]] = json.loads(text)["tables"]
+    return {
+        script: {key: tuple((chunk, probability) for chunk, probability in options) for key, options in table.items()}
+        for script, table in stored.items()
+    }
 
 
 @cache
-def load_model() -> dict[str, dict[str, list[tuple[str, float]]]]:
+def load_model() -> dict[str, _Table]:
     """{table ("hebrew", "cyrillic", "latin>hebrew", "latin>cyrillic"): {context or letter:
-    [(chunk, log probability), ...] best first}}."""
-    model: dict[str, dict[str, list[tuple[str, float]]]] = {}
-    for script, table in _model_tables().items():
-        model[script] = {
-            key: [(chunk, math.log(probability)) for chunk, probability in options][:_OPTIONS_PER_LETTER]
+    ((chunk, log probability), ...) best first}}."""
+    return {
+        script: {
+            key: tuple((chunk, math.log(probability)) for chunk, probability in options[:_OPTIONS_PER_LETTER])
             for key, options in table.items()
         }
-    return model
+        for script, table in _model_tables().items()
+    }
 
 
 @lru_cache(maxsize=200_000)
@@ -130,7 +139,7 @@ def learned_romanisations(token: str, script: str, *, limit: int = 4) -> tuple[s
 
 
 def likeliest_spellings(
-    table: dict[str, list[tuple[str, float]]], token: str, *, limit: int, beam: int = _BEAM
+    table: Mapping[str, Sequence[tuple[str, float]]], token: str, *, limit: int, beam: int = _BEAM
 ) -> tuple[str, ...]:
     """Beam search over ``table`` ({key: [(chunk, log probability)]}) keeping ``beam``
     hypotheses: the ``limit`` likeliest distinct spellings of ``token``. A hypothesis remembers

@@ -2,6 +2,7 @@
 search endpoint (permissions, audit, ranking), the registry list's search box, and the
 "possibly already registered" checks for staff and public registrations."""
 
+import gc
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import SYSTEM
+from crisisdesk.registry import search
 from crisisdesk.registry.duplicates import possible_duplicates_record
 from crisisdesk.registry.inputs import NameInput
 from crisisdesk.registry.models import Person, PossibleDuplicate, SearchChange
@@ -331,3 +333,22 @@ def test_search_results_read_no_encrypted_registration_field(api):
     assert "registry_registration" in selected
     for secret in ("update_token", "reporter_contact", "intake_payload"):
         assert f'"registry_registration"."{secret}"' not in selected
+
+
+@pytest.fixture
+def unfrozen_collector():
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_a_large_rebuilt_index_is_kept_out_of_garbage_collections(zelensky, monkeypatch, unfrozen_collector):
+    search_index_reset()
+    person_name_search(query="Zelensky")
+    assert gc.get_freeze_count() == 0  # two spellings are far below the threshold
+
+    monkeypatch.setattr(search, "FREEZE_AT", 2)
+    search_index_reset()
+    person_name_search(query="Zelensky")
+
+    assert gc.get_freeze_count() > 0

@@ -48,6 +48,11 @@ def run_direction(
     for number, name in enumerate([*indexed, *extra]):
         index.add(number, name)
     build_s = time.perf_counter() - started
+    # As a search server holding a large index should (the app's registry/search.py does): what
+    # lives now is moved out of the garbage collector's sight, or every full collection walks the
+    # index's million-entry lists (p95 at a million names 24.9 / 23.9 ms without, 19.0 / 19.7 with).
+    gc.collect()
+    gc.freeze()
     found_at_1 = found_at_10 = 0
     latencies: list[float] = []
     for query, expected in queries:
@@ -71,6 +76,7 @@ def run_direction(
         "build_s": round(build_s, 2),
     }
     del index, extra
+    gc.unfreeze()
     gc.collect()
     return result
 

@@ -387,15 +387,15 @@ class PersonListItemOut(Schema):
 
     @staticmethod
     def resolve_citizenships(person) -> list[str]:
-        return [citizenship.country for citizenship in person.citizenships.all()]
+        return [citizenship.country for citizenship in person.citizenship_list]
 
     @staticmethod
     def resolve_vulnerabilities(person) -> list[str]:
-        return [vulnerability.kind for vulnerability in person.vulnerabilities.all()]
+        return [vulnerability.kind for vulnerability in person.vulnerability_list]
 
     @staticmethod
     def resolve_risk_flags(person) -> list[str]:
-        return [flag.rule.code for flag in person.risk_flags.all()]
+        return [flag.rule.code for flag in person.risk_flag_list]
 
 
 class PersonPageOut(Schema):

@@ -499,3 +499,14 @@ def test_demo_users_need_the_second_factor_by_default(client):
     response = _logged_in_without_second_factor(client, demo).get(reverse("registry:person_list"))
 
     assert response.status_code == 302
+
+
+def test_list_rows_show_citizenships_and_needs(as_persona):
+    person_registered(given_name="Rivka", citizenships=("IL", "RU"), vulnerabilities=("mobility",))
+
+    response = as_persona("consul").get(reverse("registry:person_list"))
+
+    row = next(line for line in response.content.decode().split("<tr") if "Rivka" in line)
+    assert '<span class="badge text-bg-light">IL</span>' in row
+    assert '<span class="badge text-bg-light">RU</span>' in row
+    assert "text-bg-warning" in row

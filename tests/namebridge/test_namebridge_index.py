@@ -1,5 +1,7 @@
 """NameIndex: incremental add, update and remove, search semantics, tie-breakers."""
 
+import gc
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -233,3 +235,21 @@ def test_the_vectorised_letter_similarity_is_token_match(query, extra):
     vectorised = index._letter_similarities(token, token_keys(token), ids)
     one_by_one = [token_match(token, index._token_text[token_id]).similarity for token_id in ids]
     assert vectorised == pytest.approx(one_by_one, abs=1e-9)
+
+
+def test_a_dropped_index_leaves_no_cyclic_garbage():
+    """The app freezes a large index out of the garbage collector (registry/search.py), which is
+    safe only while an index holds no reference cycles: reference counting alone must free it."""
+    index = NameIndex()
+    for number, name in enumerate(["Volodymyr Zelensky", "זלנסקי ולדימיר", "Олена Коваль", "A. Levi"] * 20):
+        index.add((number, 0), name, birth_year=1970 + number % 5)
+    index.update((3, 0), "Anna Levi")
+    index.remove((1, 0))
+    index.search("Zelensky")
+    gc.collect()
+    gc.disable()
+    try:
+        del index
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

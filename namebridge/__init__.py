@@ -11,11 +11,14 @@ caller needs is importable from ``namebridge`` itself; the underscored modules a
 * ``transliterate`` romanises Cyrillic by a named ``Convention``; ``hebrew_to_latin`` and
   ``latin_to_hebrew`` give several candidate spellings, because Hebrew is ambiguous.
 * ``score`` and ``explain`` compare two names; ``NameIndex`` searches many, returning ``Match``.
+* ``offline_name_similarity`` is the letter-keys-only score that the border desk's offline app
+  computes in JavaScript; ``offline_tables`` is the data that app's ``NameKeys.init`` takes.
 """
 
 from namebridge._api import explain, hebrew_to_latin, latin_to_hebrew, score
 from namebridge._index import Match, NameIndex
 from namebridge._normalize import Script, clean_name, detect_script, fold, strip_invisible
+from namebridge._offline import offline_name_similarity, offline_tables
 from namebridge._tokens import normalize_name
 from namebridge._transliterate import Convention, transliterate
 
@@ -31,6 +34,8 @@ __all__ = [
     "hebrew_to_latin",
     "latin_to_hebrew",
     "normalize_name",
+    "offline_name_similarity",
+    "offline_tables",
     "score",
     "strip_invisible",
     "transliterate",

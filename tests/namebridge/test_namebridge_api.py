@@ -24,6 +24,8 @@ def test_public_api_is_pinned():
         "hebrew_to_latin",
         "latin_to_hebrew",
         "normalize_name",
+        "offline_name_similarity",
+        "offline_tables",
         "score",
         "strip_invisible",
         "transliterate",

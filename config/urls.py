@@ -9,6 +9,8 @@ from crisisdesk.common import views as common_views
 urlpatterns = [
     path("api/", api.urls),
     path("", include("crisisdesk.registry.urls")),
+    path("staff/border/", include("crisisdesk.border.urls")),
+    path("desk/", include("crisisdesk.border.desk_urls")),
     path("staff/", include("crisisdesk.accounts.urls")),
     path("staff/", include("crisisdesk.common.urls")),
     path("staff/", RedirectView.as_view(pattern_name="registry:person_list"), name="staff_home"),

@@ -19,6 +19,8 @@ from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
 from crisisdesk.accounts.tokens import token_authenticate
+from crisisdesk.border.api import router as desk_router
+from crisisdesk.border.errors import BorderValidationError
 from crisisdesk.registry.api import router as registry_router
 from crisisdesk.registry.api import search_router as person_search_router
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
@@ -65,6 +67,7 @@ api = NinjaAPI(
 )
 api.add_router("/v1/registry/", registry_router)
 api.add_router("/v1/persons/", person_search_router)
+api.add_router("/v1/desk/", desk_router)
 
 
 def _error(request, status: int, code: str, message: str, field: str | None = None, **extra):
@@ -75,6 +78,11 @@ def _error(request, status: int, code: str, message: str, field: str | None = No
 def _registry_invalid(request, error: RegistryValidationError):
     status = 409 if error.code == RegistryError.VERSION_CONFLICT else 422
     return _error(request, status, error.code.value, error.message, error.field)
+
+
+@api.exception_handler(BorderValidationError)
+def _border_invalid(request, error: BorderValidationError):
+    return _error(request, 422, error.code.value, error.message, error.field)
 
 
 @api.exception_handler(InputValidationError)

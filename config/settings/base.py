@@ -211,6 +211,9 @@ CRISISDESK_CRISIS_DATE = env("CRISISDESK_CRISIS_DATE", default="2022-02-24")
 # Public endpoints: requests per client per window.
 CRISISDESK_PUBLIC_RATE_LIMIT = env.int("CRISISDESK_PUBLIC_RATE_LIMIT", default=30)
 CRISISDESK_PUBLIC_RATE_WINDOW_SECONDS = env.int("CRISISDESK_PUBLIC_RATE_WINDOW_SECONDS", default=600)
+# The border desk's offline field pack: how long a device may search it, and its size cap.
+CRISISDESK_FIELD_PACK_HOURS = env.int("CRISISDESK_FIELD_PACK_HOURS", default=24)
+CRISISDESK_FIELD_PACK_MAX_PERSONS = env.int("CRISISDESK_FIELD_PACK_MAX_PERSONS", default=50_000)
 # Trust X-Forwarded-For only behind a known reverse proxy.
 CRISISDESK_TRUSTED_PROXY_COUNT = env.int("CRISISDESK_TRUSTED_PROXY_COUNT", default=0)
 

@@ -31,9 +31,21 @@ class Permission(StrEnum):
     AUDIT_VIEW_ALL = "audit.view_all"
     RISK_RULE_MANAGE = "risk_rule.manage"
     USER_MANAGE = "user.manage"
+    POST_VIEW = "post.view"
+    POST_MANAGE = "post.manage"
+    CROSSING_STATUS_SET = "crossing.set_status"
+    ROSTER_VIEW = "roster.view"
+    ROSTER_MANAGE = "roster.manage"
+    SHIFT_WORK = "shift.work"
+    DESK_SYNC = "desk.sync"
+    DESK_BOARD_VIEW = "desk.board"
+    DESK_CONFLICT_REVIEW = "desk.conflict_review"
 
 
 _P = Permission
+# What everyone who works a crossing needs: the posts, the roster, their own shifts, the
+# status of the points, and the field app's sync.
+_DESK_STAFF = frozenset({_P.POST_VIEW, _P.CROSSING_STATUS_SET, _P.ROSTER_VIEW, _P.SHIFT_WORK, _P.DESK_SYNC})
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.DESK_CHIEF: frozenset(
@@ -46,6 +58,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.AUDIT_VIEW_PERSON,
             _P.AUDIT_VIEW_ALL,
             _P.RISK_RULE_MANAGE,
+            *_DESK_STAFF,
+            _P.POST_MANAGE,
+            _P.ROSTER_MANAGE,
+            _P.DESK_BOARD_VIEW,
+            _P.DESK_CONFLICT_REVIEW,
         }
     ),
     Role.CONSULAR_OFFICER: frozenset(
@@ -56,14 +73,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.PERSON_CHANGE,
             _P.STATUS_EVENT_ADD,
             _P.AUDIT_VIEW_PERSON,
+            *_DESK_STAFF,
         }
     ),
     # Border officers record what they see at the crossing; contact details and the
     # audit trail are need-to-know and stay with the consular desk.
-    Role.BORDER_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_CREATE, _P.STATUS_EVENT_ADD}),
-    Role.CASE_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_VIEW_CONTACT}),
-    Role.LOGISTICS_OFFICER: frozenset(),
-    Role.DIPLOMAT: frozenset(),
+    Role.BORDER_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_CREATE, _P.STATUS_EVENT_ADD, *_DESK_STAFF}),
+    Role.CASE_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_VIEW_CONTACT, _P.POST_VIEW}),
+    Role.LOGISTICS_OFFICER: frozenset({_P.POST_VIEW}),
+    Role.DIPLOMAT: frozenset({_P.POST_VIEW}),
 }
 
 

@@ -1,10 +1,7 @@
 """Staff login with a second factor, logout, and TOTP enrolment."""
 
 import base64
-from io import BytesIO
 
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -22,6 +19,7 @@ from crisisdesk.accounts.forms import StaffLoginForm, TotpConfirmForm
 from crisisdesk.accounts.services import totp_device_confirm, totp_device_start
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import origin_from_request
+from crisisdesk.common.qr import qr_svg_data_uri
 
 
 def _safe_next(request) -> str | None:
@@ -69,9 +67,6 @@ def otp_setup_view(request):
             messages.success(request, AccountMessage.OTP_CONFIRMED)
             return redirect("registry:person_list")
         form.add_error("token", AccountMessage.OTP_INVALID)
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = BytesIO()
-    image.save(buffer)
-    qr_data_uri = "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+    qr_data_uri = qr_svg_data_uri(device.config_url)
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "accounts/otp_setup.html", {"form": form, "qr_data_uri": qr_data_uri, "secret": secret})

@@ -37,6 +37,15 @@ class AuditEvent(AppendOnlyModel):
         OTP_DEVICE_CONFIRMED = "otp.confirmed", _("Two-factor device confirmed")
         AUDIT_VIEWED = "audit.viewed", _("Viewed the audit log")
         DEMO_LOADED = "demo.loaded", _("Demo scenario loaded")
+        POST_OPENED = "post.opened", _("Opened a post")
+        POST_CLOSED = "post.closed", _("Closed a post")
+        CROSSING_STATUS_CHANGED = "crossing.status_changed", _("Changed a crossing point's status")
+        SHIFT_SCHEDULED = "shift.scheduled", _("Put a shift on the roster")
+        SHIFT_STARTED = "shift.started", _("Started a shift")
+        SHIFT_ENDED = "shift.ended", _("Ended a shift")
+        DESK_EVENT_RECEIVED = "desk.event_received", _("Received an event from a field device")
+        CHECK_IN_RECORDED = "desk.check_in", _("Checked a person in as crossed")
+        DESK_CONFLICT_RESOLVED = "desk.conflict_resolved", _("Resolved a border-desk conflict")
 
     class Channel(models.TextChoices):
         WEB = "web", _("Staff web")

@@ -331,6 +331,7 @@ class StatusEvent(AppendOnlyModel):
 
     class Source(models.TextChoices):
         STAFF = "staff", _("Staff")
+        BORDER_DESK = "desk", _("Border desk")
         SELF_SERVICE = "self", _("The person, through their private link")
         API = "api", _("API")
         PUBLIC = "public", _("Self-registration")

@@ -17,6 +17,7 @@ from crisisdesk.border.models import CrossingPoint
 from crisisdesk.common.audit import audit_record
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import origin_from_request
+from crisisdesk.common.qr import qr_svg_data_uri
 from crisisdesk.common.ratelimit import public_rate_limit
 from crisisdesk.registry.duplicates import possible_matches
 from crisisdesk.registry.errors import RegistryValidationError
@@ -156,7 +157,13 @@ def register_done(request):
     except (KeyError, signing.BadSignature):
         return redirect("registry:register")
     update_url = request.build_absolute_uri(reverse("registry:self_update", args=[result["token"]]))
-    return render(request, "registry/public/done.html", {"result": result, "update_url": update_url})
+    reference = result["reference"]
+    return render(
+        request,
+        "registry/public/done.html",
+        # The code border staff scan: the reference, never the private link.
+        {"result": result, "update_url": update_url, "reference_qr": qr_svg_data_uri(reference, box_size=6)},
+    )
 
 
 def person_form_fragment(request):

@@ -21,11 +21,14 @@ from django.db.models import Count
 
 from crisisdesk.accounts.models import User
 from crisisdesk.accounts.services import user_create
-from crisisdesk.border.models import CrossingPoint
+from crisisdesk.border.demo import border_demo_ensure
+from crisisdesk.border.models import CheckIn, CrossingPoint, DeskConflict, DeskNeed
 from crisisdesk.common.audit import audit_record
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
 from crisisdesk.registry.demo.scenario import (
+    BORDER,
+    CONSUL,
     CROSSING_POINTS,
     CROSSING_POINTS_UPDATED_AT,
     DEFAULT_SEED,
@@ -160,6 +163,9 @@ def demo_clear() -> int:
     # The timeline refuses deletes through the ORM (ADR 0002); demo records are the exception.
     timeline = StatusEvent.objects.filter(person__in=persons)
     timeline._raw_delete(timeline.db)
+    # What the border desk recorded about demo persons goes with them; its events stay, as audit rows do.
+    for model in (CheckIn, DeskNeed, DeskConflict):
+        model.objects.filter(person__in=persons).delete()
     for model in (RiskFlag, Vulnerability, ContactPoint, IdentityDocument, Citizenship, PersonName, PossibleDuplicate):
         model.objects.filter(person__in=persons).delete()
     PossibleDuplicate.objects.filter(candidate__in=persons).delete()
@@ -184,6 +190,7 @@ def demo_load(
     world = world_build(size=size, seed=seed)
     staff = {account.login.username: account.user for account in demo_staff_ensure(origin=origin, seed=seed)}
     points = crossing_points_ensure()
+    border_demo_ensure(officers=[staff[BORDER], staff[CONSUL]], points=points)
     removed = demo_clear()
     rules = list(RiskRule.objects.filter(is_active=True))
     taken = set(Registration.objects.values_list("reference", flat=True))

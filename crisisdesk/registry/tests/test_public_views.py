@@ -1,6 +1,7 @@
 """Public pages: the household registration form in four languages, its errors, the
 private update link, and rate limiting. No account is needed for any of them."""
 
+import base64
 import html
 import re
 import uuid
@@ -14,6 +15,7 @@ from django.utils import timezone, translation
 from crisisdesk.border.models import CrossingPoint
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import SYSTEM
+from crisisdesk.common.qr import qr_svg_data_uri
 from crisisdesk.registry.errors import MESSAGES, RegistryError
 from crisisdesk.registry.models import Person, Registration, StatusEvent, StatusKind
 from crisisdesk.registry.selectors import registration_by_token
@@ -129,6 +131,10 @@ def test_household_of_three_registers_and_shows_reference_and_link(client):
     token = link.split("/")[2]
     assert registration_by_token(token=token) == registration
     assert client.get(link).status_code == 200
+    # The QR code border staff scan carries the reference, never the private link.
+    qr = re.search(r'<img src="(data:image/svg\+xml;base64,[^"]+)"[^>]*data-testid="reference-qr"', done).group(1)
+    assert qr == qr_svg_data_uri(registration.reference_display, box_size=6)
+    assert token not in base64.b64decode(qr.split(",", 1)[1]).decode()
 
 
 def test_done_page_without_a_registration_goes_back_to_the_form(client):

@@ -1,0 +1,736 @@
+"""Writes of the border desk: posts, crossing status, shifts, and the field devices' events.
+
+`desk_events_sync` is the heart (docs/subsystems/offline-sync.md). Each event of a batch is
+received in its own transaction, so one bad event never blocks the others, and each gets its
+own result. An event is stored whatever becomes of it: applied, already recorded by another
+device, rejected with its reason, or held as a conflict. A replay (same UUID, same content)
+answers what the first arrival did and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.dateparse import parse_datetime
+from pydantic import ValidationError as PayloadValidationError
+
+from crisisdesk.accounts.permissions import Permission, has_permission
+from crisisdesk.border.errors import MESSAGES, BorderError, BorderValidationError
+from crisisdesk.border.events import (
+    CheckInPayload,
+    HouseholdCheckInPayload,
+    IntakePayload,
+    NeedPayload,
+    QuickRegisterPayload,
+    StayingPayload,
+    TallyPayload,
+)
+from crisisdesk.border.models import (
+    CheckIn,
+    CrossingPoint,
+    CrossingStatusChange,
+    DeskConflict,
+    DeskEvent,
+    DeskNeed,
+    Direction,
+    Intake,
+    Post,
+    Shift,
+    Tally,
+)
+from crisisdesk.common.audit import audit_record
+from crisisdesk.common.models import AuditEvent
+from crisisdesk.common.origin import Origin
+from crisisdesk.registry import services as registry_services
+from crisisdesk.registry.errors import MESSAGES as REGISTRY_MESSAGES
+from crisisdesk.registry.errors import RegistryError, RegistryValidationError
+from crisisdesk.registry.models import Channel, Household, Person, StatusEvent, StatusKind
+
+MAX_BATCH = 500
+# A device clock this far ahead of the server's is flagged; the event keeps the device's time
+# and is applied at the time it arrived, so a wrong clock cannot date a crossing in the future.
+CLOCK_AHEAD_ALLOWANCE = registry_services.CLOCK_SKEW_ALLOWANCE
+# The same person checked in at two points this close together cannot both be right.
+TWO_POINTS_WINDOW = timedelta(hours=1)
+# Checked in again at the same point and direction this close together: the same crossing,
+# recorded by a second device. It is counted once.
+SAME_CROSSING_WINDOW = timedelta(hours=1)
+STAYING_CROSSED_WINDOW = timedelta(hours=24)
+MAX_SHIFT = timedelta(hours=24)
+_DIGEST_SALT = "crisisdesk.border.desk_event"
+
+
+# --- posts and crossing points -------------------------------------------------------------
+
+
+def _require(actor, permission: Permission) -> None:
+    if not has_permission(actor, permission):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def post_open(*, actor, origin: Origin, post: Post, relocating: Post | None = None) -> Post:
+    """Open ``post``; with ``relocating``, the mission moves there and the old post closes at
+    the moment the new one opens."""
+    _require(actor, Permission.POST_MANAGE)
+    if relocating is not None:
+        relocating = Post.objects.select_for_update().get(pk=relocating.pk)
+        if relocating.closed_at is not None:
+            raise BorderValidationError(BorderError.POST_CLOSED, "relocated_from")
+        if post.opened_at < relocating.opened_at:
+            raise BorderValidationError(BorderError.POST_DATES, "opened_at")
+        post.relocated_from = relocating
+        post.mission = relocating.mission
+    post.full_clean(exclude=["mission", "relocated_from"])
+    post.save()
+    if relocating is not None:
+        _post_close(actor=actor, origin=origin, post=relocating, closed_at=post.opened_at)
+    audit_record(actor=actor, origin=origin, action=AuditEvent.Action.POST_OPENED, target=post)
+    return post
+
+
+@transaction.atomic
+def post_close(*, actor, origin: Origin, post: Post, closed_at: datetime) -> Post:
+    _require(actor, Permission.POST_MANAGE)
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    return _post_close(actor=actor, origin=origin, post=post, closed_at=closed_at)
+
+
+def _post_close(*, actor, origin: Origin, post: Post, closed_at: datetime) -> Post:
+    if post.closed_at is not None:
+        raise BorderValidationError(BorderError.POST_CLOSED, "closed_at")
+    if closed_at < post.opened_at:
+        raise BorderValidationError(BorderError.POST_DATES, "closed_at")
+    post.closed_at = closed_at
+    post.save(update_fields=["closed_at"])
+    audit_record(actor=actor, origin=origin, action=AuditEvent.Action.POST_CLOSED, target=post)
+    return post
+
+
+@transaction.atomic
+def crossing_status_set(
+    *,
+    actor,
+    origin: Origin,
+    point: CrossingPoint,
+    status: str,
+    expected_wait_minutes: int | None = None,
+    note: str = "",
+    changed_at: datetime | None = None,
+) -> CrossingStatusChange:
+    """A report of a point's status. The history keeps every report; the point shows the
+    latest by the time it was observed (a late report of an older state does not win)."""
+    _require(actor, Permission.CROSSING_STATUS_SET)
+    point = CrossingPoint.objects.select_for_update().get(pk=point.pk)
+    now = timezone.now()
+    change = CrossingStatusChange(
+        point=point,
+        status=status,
+        expected_wait_minutes=expected_wait_minutes,
+        note=note.strip(),
+        changed_at=min(changed_at or now, now),
+        changed_by=actor,
+    )
+    change.full_clean(exclude=["point", "changed_by"])
+    change.save()
+    if point.status_updated_at is None or change.changed_at >= point.status_updated_at:
+        point.status = status
+        point.expected_wait_minutes = expected_wait_minutes
+        point.status_updated_at = change.changed_at
+        point.save(update_fields=["status", "expected_wait_minutes", "status_updated_at"])
+    audit_record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.CROSSING_STATUS_CHANGED,
+        target=point,
+        changes={"status": status, "expected_wait_minutes": expected_wait_minutes},
+    )
+    return change
+
+
+# --- shifts ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def shift_schedule(
+    *, actor, origin: Origin, point: CrossingPoint, officer, starts_at: datetime, ends_at: datetime
+) -> Shift:
+    _require(actor, Permission.ROSTER_MANAGE)
+    if not has_permission(officer, Permission.SHIFT_WORK):
+        raise PermissionDenied
+    if ends_at <= starts_at or ends_at - starts_at > MAX_SHIFT:
+        raise BorderValidationError(BorderError.SHIFT_WINDOW, "ends_at")
+    shift = Shift(point=point, officer=officer, starts_at=starts_at, ends_at=ends_at, created_by=actor)
+    shift.full_clean(exclude=["point", "officer", "created_by"])
+    shift.save()
+    audit_record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.SHIFT_SCHEDULED,
+        target=shift,
+        changes={"officer": officer.pk, "point": point.code},
+    )
+    return shift
+
+
+def _own_shift(actor, shift: Shift) -> Shift:
+    _require(actor, Permission.SHIFT_WORK)
+    locked = Shift.objects.select_for_update().get(pk=shift.pk)
+    if locked.officer_id != actor.pk:
+        raise BorderValidationError(BorderError.SHIFT_NOT_YOURS)
+    return locked
+
+
+@transaction.atomic
+def shift_start(*, actor, origin: Origin, shift: Shift) -> Shift:
+    """Start one's shift. The handover note of the last shift that ended at the point is
+    linked, so the app shows it first."""
+    shift = _own_shift(actor, shift)
+    if shift.started_at is not None:
+        raise BorderValidationError(BorderError.SHIFT_STATE)
+    shift.started_at = timezone.now()
+    shift.handover_from = (
+        Shift.objects.filter(point_id=shift.point_id, ended_at__isnull=False)
+        .exclude(pk=shift.pk)
+        .order_by("-ended_at", "-id")
+        .first()
+    )
+    shift.save(update_fields=["started_at", "handover_from"])
+    audit_record(actor=actor, origin=origin, action=AuditEvent.Action.SHIFT_STARTED, target=shift)
+    return shift
+
+
+@transaction.atomic
+def shift_end(*, actor, origin: Origin, shift: Shift, handover_note: str) -> Shift:
+    shift = _own_shift(actor, shift)
+    if shift.started_at is None or shift.ended_at is not None:
+        raise BorderValidationError(BorderError.SHIFT_STATE)
+    if not handover_note.strip():
+        raise BorderValidationError(BorderError.HANDOVER_REQUIRED, "handover_note")
+    shift.ended_at = timezone.now()
+    shift.handover_note = handover_note.strip()
+    shift.save(update_fields=["ended_at", "handover_note"])
+    audit_record(actor=actor, origin=origin, action=AuditEvent.Action.SHIFT_ENDED, target=shift)
+    return shift
+
+
+# --- conflicts ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def desk_conflict_resolve(*, actor, origin: Origin, conflict: DeskConflict, resolution: str) -> DeskConflict:
+    _require(actor, Permission.DESK_CONFLICT_REVIEW)
+    conflict = DeskConflict.objects.select_for_update().get(pk=conflict.pk)
+    if conflict.state == DeskConflict.State.RESOLVED:
+        raise BorderValidationError(BorderError.CONFLICT_RESOLVED)
+    if not resolution.strip():
+        raise BorderValidationError(BorderError.RESOLUTION_REQUIRED, "resolution")
+    conflict.state = DeskConflict.State.RESOLVED
+    conflict.resolution = resolution.strip()
+    conflict.resolved_by = actor
+    conflict.resolved_at = timezone.now()
+    conflict.save(update_fields=["state", "resolution", "resolved_by", "resolved_at"])
+    audit_record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.DESK_CONFLICT_RESOLVED,
+        target=conflict,
+        person_id=conflict.person_id,
+    )
+    return conflict
+
+
+# --- the field devices' events ----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class EventResult:
+    """What became of one event of a batch, as the device is told."""
+
+    event_id: str | None
+    status: str  # "applied", "already", "rejected", "conflict"; "replayed" adds the first answer
+    reason: str = ""
+    message: str = ""
+    replayed: bool = False
+    person_ids: list[int] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)  # conflicts raised, and "clock_ahead"
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.event_id,
+            "status": self.status,
+            "reason": self.reason,
+            "message": self.message,
+            "replayed": self.replayed,
+            "person_ids": self.person_ids,
+            "flagged": self.flagged,
+        }
+
+
+@dataclass(slots=True)
+class _Applying:
+    """One event being applied: who sent it, when it counts, and what it found."""
+
+    event: DeskEvent
+    actor: object
+    origin: Origin
+    at: datetime
+    flagged: list[str] = field(default_factory=list)
+
+
+def desk_events_sync(*, actor, origin: Origin, events: Sequence[object], device_label: str = "") -> list[EventResult]:
+    """Receive a batch of field-device events, each on its own (see the module docstring)."""
+    _require(actor, Permission.DESK_SYNC)
+    if len(events) > MAX_BATCH:
+        raise BorderValidationError(BorderError.BATCH_TOO_LARGE, "events")
+    return [_event_receive(actor=actor, origin=origin, raw=raw, device_label=device_label[:100]) for raw in events]
+
+
+def _message(code) -> str:
+    if isinstance(code, BorderError):
+        return str(MESSAGES[code])
+    return str(REGISTRY_MESSAGES[code])
+
+
+def _reason_message(reason: str) -> str:
+    """The message of a stored reason, which is a border or a registry error code."""
+    for codes in (BorderError, RegistryError):
+        if reason in codes._value2member_map_:
+            return _message(codes(reason))
+    return ""
+
+
+def _rejected(event_id: str | None, code) -> EventResult:
+    return EventResult(event_id=event_id, status="rejected", reason=code.value, message=_message(code))
+
+
+def _canonical(raw: Mapping) -> str:
+    content = {"kind": raw.get("kind"), "device_time": raw.get("device_time"), "payload": raw.get("payload")}
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _device_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return None
+    if parsed is None or timezone.is_naive(parsed):
+        return None
+    return parsed
+
+
+def _event_receive(*, actor, origin: Origin, raw: object, device_label: str) -> EventResult:
+    if not isinstance(raw, Mapping):
+        return _rejected(None, BorderError.PAYLOAD_INVALID)
+    try:
+        event_id = UUID(str(raw.get("id")))
+    except ValueError:
+        return _rejected(None, BorderError.EVENT_ID_INVALID)
+    content = _canonical(raw)
+    digest = salted_hmac(_DIGEST_SALT, f"{event_id}:{content}", algorithm="sha256").hexdigest()
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _event_receive_once(
+                    actor=actor,
+                    origin=origin,
+                    raw=raw,
+                    event_id=event_id,
+                    digest=digest,
+                    content=content,
+                    device_label=device_label,
+                )
+        except IntegrityError:
+            # Another request stored this UUID between our look and our insert: look again,
+            # and the second pass answers as a replay or a conflict.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _event_receive_once(
+    *, actor, origin: Origin, raw: Mapping, event_id: UUID, digest: str, content: str, device_label: str
+) -> EventResult:
+    existing = DeskEvent.objects.select_for_update().filter(event_id=event_id).first()
+    if existing is not None:
+        if existing.content_digest == digest:
+            return _replay_result(existing)
+        return _same_id_conflict(existing=existing, content=content, actor=actor, origin=origin)
+    now = timezone.now()
+    kind = str(raw.get("kind") or "")[:40]
+    device_time = _device_time(raw.get("device_time"))
+    payload = raw.get("payload")
+    event = DeskEvent(
+        event_id=event_id,
+        kind=kind,
+        payload=json.dumps(payload, ensure_ascii=False),
+        content_digest=digest,
+        device_time=device_time,
+        received_at=now,
+        clock_ahead=device_time is not None and device_time > now + CLOCK_AHEAD_ALLOWANCE,
+        recorded_by=actor,
+        device_label=device_label,
+        outcome=DeskEvent.Outcome.APPLIED,
+    )
+    apply = _APPLY.get(kind)
+    code = None
+    applying = _Applying(event=event, actor=actor, origin=origin, at=min(device_time or now, now))
+    if apply is None:
+        code = BorderError.EVENT_KIND_UNKNOWN
+    elif device_time is None:
+        code = BorderError.EVENT_TIME_INVALID
+    elif not isinstance(payload, Mapping):
+        code = BorderError.PAYLOAD_INVALID
+    else:
+        try:
+            with transaction.atomic():  # a failed apply leaves nothing half-written behind
+                event.save()
+                apply(applying, payload)
+                event.save(update_fields=["outcome", "person_ids", "point"])
+        except (BorderValidationError, RegistryValidationError) as error:
+            code = error.code
+        except PayloadValidationError:
+            code = BorderError.PAYLOAD_INVALID
+    if code is not None:
+        event.pk = None
+        event.outcome = DeskEvent.Outcome.REJECTED
+        event.reason = code.value
+        event.person_ids = []
+        event.point = None
+        event.save()
+    # A rejected event's conflicts were rolled back with it.
+    raised = applying.flagged if code is None else []
+    flagged = [*raised, *(["clock_ahead"] if event.clock_ahead else [])]
+    audit_record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.DESK_EVENT_RECEIVED,
+        target=event,
+        person_id=event.person_ids[0] if len(event.person_ids) == 1 else None,
+        changes={"kind": kind, "outcome": event.outcome, "reason": event.reason, "persons": event.person_ids},
+    )
+    if code is not None:
+        return EventResult(
+            event_id=str(event_id), status="rejected", reason=code.value, message=_message(code), flagged=flagged
+        )
+    return EventResult(
+        event_id=str(event_id),
+        status="applied" if event.outcome == DeskEvent.Outcome.APPLIED else "already",
+        person_ids=list(event.person_ids),
+        flagged=flagged,
+    )
+
+
+def _replay_result(existing: DeskEvent) -> EventResult:
+    flagged = ["clock_ahead"] if existing.clock_ahead else []
+    if existing.outcome == DeskEvent.Outcome.REJECTED:
+        result = EventResult(
+            event_id=str(existing.event_id),
+            status="rejected",
+            reason=existing.reason,
+            message=_reason_message(existing.reason),
+            flagged=flagged,
+        )
+    else:
+        status = "applied" if existing.outcome == DeskEvent.Outcome.APPLIED else "already"
+        result = EventResult(
+            event_id=str(existing.event_id), status=status, person_ids=list(existing.person_ids), flagged=flagged
+        )
+    result.replayed = True
+    return result
+
+
+def _same_id_conflict(*, existing: DeskEvent, content: str, actor, origin: Origin) -> EventResult:
+    """The same UUID with other content: nothing is applied, and both versions are kept for a
+    person to compare (once per distinct second version, however often it is re-sent)."""
+    first = json.dumps(
+        {
+            "kind": existing.kind,
+            "device_time": existing.device_time.isoformat() if existing.device_time else None,
+            "payload": json.loads(existing.payload or "null"),
+        },
+        ensure_ascii=False,
+    )
+    known = [
+        conflict
+        for conflict in DeskConflict.objects.filter(event=existing, kind=DeskConflict.Kind.SAME_ID_OTHER_CONTENT)
+        if json.loads(conflict.versions)[1] == json.loads(content)
+    ]
+    if not known:
+        conflict = DeskConflict.objects.create(
+            kind=DeskConflict.Kind.SAME_ID_OTHER_CONTENT,
+            event=existing,
+            person_id=existing.person_ids[0] if len(existing.person_ids) == 1 else None,
+            versions=json.dumps([json.loads(first), json.loads(content)], ensure_ascii=False),
+        )
+        audit_record(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.DESK_EVENT_RECEIVED,
+            target=conflict,
+            changes={"kind": existing.kind, "outcome": "conflict", "reason": BorderError.SAME_ID_OTHER_CONTENT.value},
+        )
+    code = BorderError.SAME_ID_OTHER_CONTENT
+    return EventResult(event_id=str(existing.event_id), status="conflict", reason=code.value, message=_message(code))
+
+
+# --- applying each kind -----------------------------------------------------------------------
+
+
+def _point(code: str) -> CrossingPoint:
+    point = CrossingPoint.objects.filter(code=code).first()
+    if point is None:
+        raise BorderValidationError(BorderError.POINT_UNKNOWN, "point")
+    return point
+
+
+def _optional_point(code: str) -> CrossingPoint | None:
+    return _point(code) if code else None
+
+
+def _person(payload) -> Person:
+    if payload.person_id is not None:
+        person = Person.objects.filter(pk=payload.person_id).first()
+        if person is None:
+            raise BorderValidationError(BorderError.PERSON_UNKNOWN, "person_id")
+        return person
+    registered = DeskEvent.objects.filter(
+        event_id=payload.person_event, kind=DeskEvent.Kind.QUICK_REGISTER, outcome=DeskEvent.Outcome.APPLIED
+    ).first()
+    if registered is None or not registered.person_ids:
+        raise BorderValidationError(BorderError.PERSON_EVENT_UNKNOWN, "person_event")
+    return Person.objects.get(pk=registered.person_ids[0])
+
+
+def _version(event: DeskEvent, **facts) -> dict:
+    return {"event": str(event.event_id), "device": event.device_label, "recorded_by": event.recorded_by_id, **facts}
+
+
+def _conflict_raise(applying: _Applying, *, kind: str, person: Person, other: DeskEvent, versions: list[dict]) -> None:
+    DeskConflict.objects.create(
+        kind=kind,
+        person=person,
+        event=applying.event,
+        other_event=other,
+        versions=json.dumps(versions, ensure_ascii=False, default=str),
+    )
+    applying.flagged.append(kind)
+
+
+def _check_ins_record(applying: _Applying, persons: list[Person], point: CrossingPoint, direction: str) -> None:
+    """Check ``persons`` in at ``point``. A crossing another device already recorded (same
+    person, point and direction within the hour) is not counted again; a check-in at another
+    point within the hour, or a crossing of someone marked staying, is recorded and flagged."""
+    event, at = applying.event, applying.at
+    event.point = point
+    recorded = []
+    for person in persons:
+        nearby = list(
+            CheckIn.objects.filter(person=person, crossed_at__range=(at - TWO_POINTS_WINDOW, at + TWO_POINTS_WINDOW))
+            .select_related("desk_event")
+            .order_by("crossed_at")
+        )
+        if any(
+            check_in.point_id == point.pk
+            and check_in.direction == direction
+            and abs(check_in.crossed_at - at) <= SAME_CROSSING_WINDOW
+            for check_in in nearby
+        ):
+            continue
+        CheckIn.objects.create(
+            person=person, point=point, direction=direction, crossed_at=at, desk_event=event, recorded_by=applying.actor
+        )
+        recorded.append(person.pk)
+        for check_in in nearby:
+            if check_in.point_id != point.pk:
+                _conflict_raise(
+                    applying,
+                    kind=DeskConflict.Kind.TWO_POINTS,
+                    person=person,
+                    other=check_in.desk_event,
+                    versions=[
+                        _version(check_in.desk_event, point=check_in.point_id, at=check_in.crossed_at),
+                        _version(event, point=point.pk, at=at),
+                    ],
+                )
+                break
+        if direction == Direction.OUT:
+            _staying_check(applying, person, crossed=True)
+        registry_services.status_event_add(
+            actor=applying.actor,
+            origin=applying.origin,
+            person=person,
+            kind=StatusKind.CROSSED if direction == Direction.OUT else StatusKind.LOCATION_UPDATED,
+            occurred_at=at,
+            source=StatusEvent.Source.BORDER_DESK,
+            crossing_point=point,
+            data={"desk_event": str(event.event_id), "direction": direction},
+        )
+        audit_record(
+            actor=applying.actor,
+            origin=applying.origin,
+            action=AuditEvent.Action.CHECK_IN_RECORDED,
+            target=event,
+            person_id=person.pk,
+            changes={"point": point.code, "direction": direction},
+        )
+    event.person_ids = [person.pk for person in persons]
+    if not recorded:
+        event.outcome = DeskEvent.Outcome.ALREADY_RECORDED
+
+
+def _staying_check(applying: _Applying, person: Person, *, crossed: bool) -> None:
+    """A person marked staying and checked in as crossed within a day: flagged, both kept."""
+    at = applying.at
+    window = (at - STAYING_CROSSED_WINDOW, at + STAYING_CROSSED_WINDOW)
+    if crossed:
+        other = (
+            StatusEvent.objects.filter(
+                person=person, kind=StatusKind.STAYING, source=StatusEvent.Source.BORDER_DESK, occurred_at__range=window
+            )
+            .order_by("-occurred_at")
+            .first()
+        )
+        other_event = DeskEvent.objects.filter(event_id=other.data.get("desk_event")).first() if other else None
+    else:
+        check_in = (
+            CheckIn.objects.filter(person=person, direction=Direction.OUT, crossed_at__range=window)
+            .select_related("desk_event")
+            .order_by("-crossed_at")
+            .first()
+        )
+        other_event = check_in.desk_event if check_in else None
+    if other_event is None:
+        return
+    staying, crossing = (other_event, applying.event) if crossed else (applying.event, other_event)
+    _conflict_raise(
+        applying,
+        kind=DeskConflict.Kind.STAYING_AND_CROSSED,
+        person=person,
+        other=other_event,
+        versions=[
+            _version(staying, marked="staying", at=staying.device_time),
+            _version(crossing, marked="crossed", at=crossing.device_time),
+        ],
+    )
+
+
+def _apply_check_in(applying: _Applying, payload: Mapping) -> None:
+    data = CheckInPayload.model_validate(payload)
+    _check_ins_record(applying, [_person(data)], _point(data.point), data.direction)
+
+
+def _apply_household_check_in(applying: _Applying, payload: Mapping) -> None:
+    data = HouseholdCheckInPayload.model_validate(payload)
+    household = Household.objects.filter(pk=data.household_id).first()
+    if household is None:
+        raise BorderValidationError(BorderError.HOUSEHOLD_UNKNOWN, "household_id")
+    members = list(Person.objects.filter(household=household).order_by("pk"))
+    if data.person_ids is not None:
+        wanted = set(data.person_ids)
+        if not wanted <= {member.pk for member in members}:
+            raise BorderValidationError(BorderError.HOUSEHOLD_MEMBER_UNKNOWN, "person_ids")
+        members = [member for member in members if member.pk in wanted]
+    _check_ins_record(applying, members, _point(data.point), data.direction)
+
+
+def _apply_tally(applying: _Applying, payload: Mapping) -> None:
+    data = TallyPayload.model_validate(payload)
+    point = _point(data.point)
+    applying.event.point = point
+    Tally.objects.create(
+        point=point,
+        direction=data.direction,
+        counted_at=applying.at,
+        nationals=data.nationals,
+        children=data.children,
+        others=data.others,
+        description=data.description.strip(),
+        desk_event=applying.event,
+        recorded_by=applying.actor,
+    )
+
+
+def _apply_quick_register(applying: _Applying, payload: Mapping) -> None:
+    data = QuickRegisterPayload.model_validate(payload)
+    applying.event.point = _optional_point(data.point)
+    person = registry_services.person_create(
+        actor=applying.actor, origin=applying.origin, data=data.to_input(), channel=Channel.STAFF
+    )
+    applying.event.person_ids = [person.pk]
+
+
+def _apply_need(applying: _Applying, payload: Mapping) -> None:
+    data = NeedPayload.model_validate(payload)
+    person = _person(data)
+    point = _optional_point(data.point)
+    applying.event.point = point
+    applying.event.person_ids = [person.pk]
+    for kind in dict.fromkeys(data.kinds):
+        DeskNeed.objects.create(
+            person=person,
+            kind=kind,
+            note=data.note.strip(),
+            point=point,
+            recorded_at=applying.at,
+            desk_event=applying.event,
+        )
+
+
+def _apply_intake(applying: _Applying, payload: Mapping) -> None:
+    data = IntakePayload.model_validate(payload)
+    point = _optional_point(data.point)
+    applying.event.point = point
+    Intake.objects.create(
+        given_name=data.given_name.strip(),
+        family_name=data.family_name.strip(),
+        birth_year=data.birth_year,
+        family_size=data.family_size,
+        basis=data.basis.strip(),
+        note=data.note.strip(),
+        point=point,
+        recorded_at=applying.at,
+        desk_event=applying.event,
+        recorded_by=applying.actor,
+    )
+
+
+def _apply_staying(applying: _Applying, payload: Mapping) -> None:
+    data = StayingPayload.model_validate(payload)
+    person = _person(data)
+    point = _optional_point(data.point)
+    applying.event.point = point
+    applying.event.person_ids = [person.pk]
+    _staying_check(applying, person, crossed=False)
+    registry_services.status_event_add(
+        actor=applying.actor,
+        origin=applying.origin,
+        person=person,
+        kind=StatusKind.STAYING,
+        occurred_at=applying.at,
+        source=StatusEvent.Source.BORDER_DESK,
+        crossing_point=point,
+        note=data.note,
+        data={"desk_event": str(applying.event.event_id)},
+    )
+
+
+_APPLY: dict[str, Callable[[_Applying, Mapping], None]] = {
+    DeskEvent.Kind.CHECK_IN: _apply_check_in,
+    DeskEvent.Kind.HOUSEHOLD_CHECK_IN: _apply_household_check_in,
+    DeskEvent.Kind.TALLY: _apply_tally,
+    DeskEvent.Kind.QUICK_REGISTER: _apply_quick_register,
+    DeskEvent.Kind.NEED: _apply_need,
+    DeskEvent.Kind.INTAKE: _apply_intake,
+    DeskEvent.Kind.STAYING: _apply_staying,
+}

@@ -46,7 +46,7 @@ from crisisdesk.border.models import (
     Shift,
     Tally,
 )
-from crisisdesk.common.audit import audit_record
+from crisisdesk.common.audit import audit_event_new, audit_record
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
 from crisisdesk.registry import services as registry_services
@@ -291,7 +291,19 @@ def desk_events_sync(*, actor, origin: Origin, events: Sequence[object], device_
     _require(actor, Permission.DESK_SYNC)
     if len(events) > MAX_BATCH:
         raise BorderValidationError(BorderError.BATCH_TOO_LARGE, "events")
-    return [_event_receive(actor=actor, origin=origin, raw=raw, device_label=device_label[:100]) for raw in events]
+    device_label = device_label[:100]
+    results: list[EventResult] = []
+    run: list[Mapping] = []
+    for raw in [*events, None]:
+        if raw is not None and _in_bulk(raw):
+            run.append(raw)
+            continue
+        if run:
+            results.extend(_bulk_receive(actor=actor, origin=origin, raws=run, device_label=device_label))
+            run = []
+        if raw is not None:
+            results.append(_event_receive(actor=actor, origin=origin, raw=raw, device_label=device_label))
+    return results
 
 
 def _message(code) -> str:
@@ -329,15 +341,25 @@ def _device_time(value: object) -> datetime | None:
     return parsed
 
 
+def _event_id(raw: Mapping) -> UUID | None:
+    try:
+        return UUID(str(raw.get("id")))
+    except ValueError:
+        return None
+
+
+def _digest(event_id: UUID, content: str) -> str:
+    return salted_hmac(_DIGEST_SALT, f"{event_id}:{content}", algorithm="sha256").hexdigest()
+
+
 def _event_receive(*, actor, origin: Origin, raw: object, device_label: str) -> EventResult:
     if not isinstance(raw, Mapping):
         return _rejected(None, BorderError.PAYLOAD_INVALID)
-    try:
-        event_id = UUID(str(raw.get("id")))
-    except ValueError:
+    event_id = _event_id(raw)
+    if event_id is None:
         return _rejected(None, BorderError.EVENT_ID_INVALID)
     content = _canonical(raw)
-    digest = salted_hmac(_DIGEST_SALT, f"{event_id}:{content}", algorithm="sha256").hexdigest()
+    digest = _digest(event_id, content)
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -734,3 +756,359 @@ _APPLY: dict[str, Callable[[_Applying, Mapping], None]] = {
     DeskEvent.Kind.INTAKE: _apply_intake,
     DeskEvent.Kind.STAYING: _apply_staying,
 }
+
+
+# --- the common case, in bulk -----------------------------------------------------------------
+#
+# A device that was offline for a shift sends hundreds of check-ins, tallies and needs at once.
+# One by one, each costs a transaction and some twenty statements. A run of them in a batch is
+# decided here in memory, with the same rules as the functions above, and written with a few
+# bulk INSERTs in one transaction. Everything else (quick registrations, households, intakes,
+# replays, conflicting ids) still goes one by one, in order, and so does the whole run if the
+# bulk write meets any integrity error: the path above is the reference, and a test holds the
+# two to the same results.
+
+_BULK_PAYLOADS = {
+    DeskEvent.Kind.CHECK_IN: CheckInPayload,
+    DeskEvent.Kind.TALLY: TallyPayload,
+    DeskEvent.Kind.NEED: NeedPayload,
+}
+
+
+def _in_bulk(raw: object) -> bool:
+    return isinstance(raw, Mapping) and raw.get("kind") in _BULK_PAYLOADS and _event_id(raw) is not None
+
+
+@dataclass(slots=True)
+class _Planned:
+    """One new event of a bulk run: the row to store, what it makes, and what it raised."""
+
+    event: DeskEvent
+    data: object = None
+    code: object = None
+    at: datetime | None = None
+    flagged: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _BulkRows:
+    check_ins: list[CheckIn] = field(default_factory=list)
+    tallies: list[Tally] = field(default_factory=list)
+    needs: list[DeskNeed] = field(default_factory=list)
+    status_events: list[StatusEvent] = field(default_factory=list)
+    conflicts: list[DeskConflict] = field(default_factory=list)
+
+
+def _bulk_receive(*, actor, origin: Origin, raws: list[Mapping], device_label: str) -> list[EventResult]:
+    try:
+        with transaction.atomic():
+            return _bulk_receive_once(actor=actor, origin=origin, raws=raws, device_label=device_label)
+    except IntegrityError:
+        # Another request stored one of these ids meanwhile (or some other clash): each event
+        # on its own decides it, as a replay, a conflict or a new event.
+        return [_event_receive(actor=actor, origin=origin, raw=raw, device_label=device_label) for raw in raws]
+
+
+def _bulk_receive_once(*, actor, origin: Origin, raws: list[Mapping], device_label: str) -> list[EventResult]:
+    now = timezone.now()
+    ids = [_event_id(raw) for raw in raws]
+    known = set(DeskEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
+    fresh: dict[int, _Planned] = {}
+    seen: set[UUID] = set()
+    for position, (raw, event_id) in enumerate(zip(raws, ids, strict=True)):
+        if event_id in known or event_id in seen:
+            continue  # a replay or a clash: answered one by one below, after the new ones
+        seen.add(event_id)
+        fresh[position] = _bulk_plan(raw=raw, event_id=event_id, actor=actor, device_label=device_label, now=now)
+    plans = list(fresh.values())
+    rows = _bulk_decide(plans, actor=actor, now=now)
+    _bulk_write(plans, rows, actor=actor, origin=origin)
+    results = []
+    for position, raw in enumerate(raws):
+        plan = fresh.get(position)
+        if plan is None:
+            results.append(_event_receive(actor=actor, origin=origin, raw=raw, device_label=device_label))
+        else:
+            results.append(_bulk_result(plan))
+    return results
+
+
+def _bulk_plan(*, raw: Mapping, event_id: UUID, actor, device_label: str, now: datetime) -> _Planned:
+    kind = str(raw.get("kind"))
+    content = _canonical(raw)
+    device_time = _device_time(raw.get("device_time"))
+    payload = raw.get("payload")
+    plan = _Planned(
+        event=DeskEvent(
+            event_id=event_id,
+            kind=kind,
+            payload=json.dumps(payload, ensure_ascii=False),
+            content_digest=_digest(event_id, content),
+            device_time=device_time,
+            received_at=now,
+            clock_ahead=device_time is not None and device_time > now + CLOCK_AHEAD_ALLOWANCE,
+            recorded_by=actor,
+            device_label=device_label,
+            outcome=DeskEvent.Outcome.APPLIED,
+        ),
+        at=min(device_time or now, now),
+    )
+    if device_time is None:
+        plan.code = BorderError.EVENT_TIME_INVALID
+    elif not isinstance(payload, Mapping):
+        plan.code = BorderError.PAYLOAD_INVALID
+    else:
+        try:
+            plan.data = _BULK_PAYLOADS[kind].model_validate(payload)
+        except PayloadValidationError:
+            plan.code = BorderError.PAYLOAD_INVALID
+    return plan
+
+
+def _bulk_decide(plans: list[_Planned], *, actor, now: datetime) -> _BulkRows:
+    """Decide every planned event as the one-by-one path would, in order, with what the
+    database holds looked up once for the whole run."""
+    valid = [plan for plan in plans if plan.code is None]
+    points = {point.code: point for point in CrossingPoint.objects.filter(code__in={plan.data.point for plan in valid})}
+    named = [plan for plan in valid if plan.event.kind != DeskEvent.Kind.TALLY]
+    by_event = {
+        event.event_id: event.person_ids[0]
+        for event in DeskEvent.objects.filter(
+            event_id__in={plan.data.person_event for plan in named if plan.data.person_event},
+            kind=DeskEvent.Kind.QUICK_REGISTER,
+            outcome=DeskEvent.Outcome.APPLIED,
+        )
+        if event.person_ids
+    }
+    wanted = {plan.data.person_id for plan in named if plan.data.person_id} | set(by_event.values())
+    persons = {person.pk: person for person in Person.objects.select_for_update().filter(pk__in=wanted).order_by("pk")}
+    times = [plan.at for plan in valid] or [now]
+    recent: dict[int, list[CheckIn]] = {}
+    for check_in in CheckIn.objects.filter(
+        person_id__in=list(persons),
+        crossed_at__range=(min(times) - TWO_POINTS_WINDOW, max(times) + TWO_POINTS_WINDOW),
+    ).select_related("desk_event"):
+        recent.setdefault(check_in.person_id, []).append(check_in)
+    staying: dict[int, list[StatusEvent]] = {}
+    for event in StatusEvent.objects.filter(
+        person_id__in=list(persons),
+        kind=StatusKind.STAYING,
+        source=StatusEvent.Source.BORDER_DESK,
+        occurred_at__range=(min(times) - STAYING_CROSSED_WINDOW, max(times) + STAYING_CROSSED_WINDOW),
+    ):
+        staying.setdefault(event.person_id, []).append(event)
+    staying_events = {
+        str(event.event_id): event
+        for event in DeskEvent.objects.filter(
+            event_id__in=[status.data.get("desk_event") for events in staying.values() for status in events]
+        )
+    }
+    rows = _BulkRows()
+    for plan in valid:
+        data, kind = plan.data, plan.event.kind
+        person = None
+        if kind != DeskEvent.Kind.TALLY:
+            person_id = data.person_id if data.person_id is not None else by_event.get(data.person_event)
+            person = persons.get(person_id)
+            if person is None:
+                plan.code = (
+                    BorderError.PERSON_UNKNOWN if data.person_id is not None else BorderError.PERSON_EVENT_UNKNOWN
+                )
+                continue
+        point = points.get(data.point) if data.point else None
+        if data.point and point is None:
+            plan.code = BorderError.POINT_UNKNOWN
+            continue
+        plan.event.point = point
+        if kind == DeskEvent.Kind.TALLY:
+            rows.tallies.append(
+                Tally(
+                    point=point,
+                    direction=data.direction,
+                    counted_at=plan.at,
+                    nationals=data.nationals,
+                    children=data.children,
+                    others=data.others,
+                    description=data.description.strip(),
+                    desk_event=plan.event,
+                    recorded_by=actor,
+                )
+            )
+        elif kind == DeskEvent.Kind.NEED:
+            plan.event.person_ids = [person.pk]
+            rows.needs.extend(
+                DeskNeed(
+                    person=person,
+                    kind=need,
+                    note=data.note.strip(),
+                    point=point,
+                    recorded_at=plan.at,
+                    desk_event=plan.event,
+                )
+                for need in dict.fromkeys(data.kinds)
+            )
+        else:
+            _bulk_check_in(plan, person, point, recent, staying, staying_events, rows, actor=actor)
+    return rows
+
+
+def _bulk_check_in(plan, person, point, recent, staying, staying_events, rows: _BulkRows, *, actor) -> None:  # noqa: PLR0917
+    at, direction, event = plan.at, plan.data.direction, plan.event
+    event.person_ids = [person.pk]
+    nearby = sorted(
+        (check_in for check_in in recent.get(person.pk, []) if abs(check_in.crossed_at - at) <= TWO_POINTS_WINDOW),
+        key=lambda check_in: check_in.crossed_at,
+    )
+    if any(
+        check_in.point_id == point.pk
+        and check_in.direction == direction
+        and abs(check_in.crossed_at - at) <= SAME_CROSSING_WINDOW
+        for check_in in nearby
+    ):
+        event.outcome = DeskEvent.Outcome.ALREADY_RECORDED
+        return
+    check_in = CheckIn(
+        person=person, point=point, direction=direction, crossed_at=at, desk_event=event, recorded_by=actor
+    )
+    rows.check_ins.append(check_in)
+    recent.setdefault(person.pk, []).append(check_in)
+    for other in nearby:
+        if other.point_id != point.pk:
+            rows.conflicts.append(
+                _bulk_conflict(
+                    plan,
+                    kind=DeskConflict.Kind.TWO_POINTS,
+                    person=person,
+                    other=other.desk_event,
+                    versions=[
+                        _version(other.desk_event, point=other.point_id, at=other.crossed_at),
+                        _version(event, point=point.pk, at=at),
+                    ],
+                )
+            )
+            break
+    if direction == Direction.OUT:
+        marked = [
+            status for status in staying.get(person.pk, []) if abs(status.occurred_at - at) <= STAYING_CROSSED_WINDOW
+        ]
+        latest = max(marked, key=lambda status: status.occurred_at, default=None)
+        other_event = staying_events.get(latest.data.get("desk_event")) if latest else None
+        if other_event is not None:
+            rows.conflicts.append(
+                _bulk_conflict(
+                    plan,
+                    kind=DeskConflict.Kind.STAYING_AND_CROSSED,
+                    person=person,
+                    other=other_event,
+                    versions=[
+                        _version(other_event, marked="staying", at=other_event.device_time),
+                        _version(event, marked="crossed", at=event.device_time),
+                    ],
+                )
+            )
+    rows.status_events.append(
+        StatusEvent(
+            person=person,
+            kind=StatusKind.CROSSED if direction == Direction.OUT else StatusKind.LOCATION_UPDATED,
+            occurred_at=at,
+            recorded_by=actor,
+            source=StatusEvent.Source.BORDER_DESK,
+            crossing_point=point,
+            data={"desk_event": str(event.event_id), "direction": direction},
+        )
+    )
+
+
+def _bulk_conflict(plan: _Planned, *, kind: str, person, other: DeskEvent, versions: list[dict]) -> DeskConflict:
+    plan.flagged.append(kind)
+    return DeskConflict(
+        kind=kind,
+        person=person,
+        event=plan.event,
+        other_event=other,
+        versions=json.dumps(versions, ensure_ascii=False, default=str),
+    )
+
+
+def _bulk_write(plans: list[_Planned], rows: _BulkRows, *, actor, origin: Origin) -> None:
+    for plan in plans:
+        if plan.code is not None:
+            plan.event.outcome = DeskEvent.Outcome.REJECTED
+            plan.event.reason = plan.code.value
+            plan.event.person_ids = []
+            plan.event.point = None
+    DeskEvent.objects.bulk_create([plan.event for plan in plans])
+    CheckIn.objects.bulk_create(rows.check_ins)
+    Tally.objects.bulk_create(rows.tallies)
+    DeskNeed.objects.bulk_create(rows.needs)
+    DeskConflict.objects.bulk_create(rows.conflicts)
+    StatusEvent.objects.bulk_create(rows.status_events)
+    touched = {status.person_id for status in rows.status_events}
+    timelines: dict[int, list[StatusEvent]] = {}
+    for status in StatusEvent.objects.filter(person_id__in=touched):
+        timelines.setdefault(status.person_id, []).append(status)
+    for person in {status.person_id: status.person for status in rows.status_events}.values():
+        current, at = registry_services.derive_current_status(timelines[person.pk])
+        person.current_status, person.current_status_at = current, at or person.created_at
+    Person.objects.bulk_update(
+        list({status.person_id: status.person for status in rows.status_events}.values()),
+        ["current_status", "current_status_at"],
+    )
+    audits = [
+        audit_event_new(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.STATUS_EVENT_ADDED,
+            target=status,
+            person_id=status.person_id,
+            changes={"kind": status.kind, "corrects": None},
+        )
+        for status in rows.status_events
+    ]
+    audits += [
+        audit_event_new(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.CHECK_IN_RECORDED,
+            target=check_in.desk_event,
+            person_id=check_in.person_id,
+            changes={"point": check_in.point.code, "direction": check_in.direction},
+        )
+        for check_in in rows.check_ins
+    ]
+    audits += [
+        audit_event_new(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.DESK_EVENT_RECEIVED,
+            target=plan.event,
+            person_id=plan.event.person_ids[0] if len(plan.event.person_ids) == 1 else None,
+            changes={
+                "kind": plan.event.kind,
+                "outcome": plan.event.outcome,
+                "reason": plan.event.reason,
+                "persons": plan.event.person_ids,
+            },
+        )
+        for plan in plans
+    ]
+    AuditEvent.objects.bulk_create(audits)
+
+
+def _bulk_result(plan: _Planned) -> EventResult:
+    event = plan.event
+    clock = ["clock_ahead"] if event.clock_ahead else []
+    if plan.code is not None:
+        return EventResult(
+            event_id=str(event.event_id),
+            status="rejected",
+            reason=plan.code.value,
+            message=_message(plan.code),
+            flagged=clock,
+        )
+    return EventResult(
+        event_id=str(event.event_id),
+        status="applied" if event.outcome == DeskEvent.Outcome.APPLIED else "already",
+        person_ids=list(event.person_ids),
+        flagged=[*plan.flagged, *clock],
+    )

@@ -23,6 +23,28 @@ def as_persona(users):
     return lambda persona: client_for(persona, users)
 
 
+@pytest.fixture
+def tokens(users):
+    """A raw API token per persona."""
+    from crisisdesk.accounts.services import token_issue
+    from crisisdesk.common.origin import SYSTEM
+
+    return {name: token_issue(actor=None, origin=SYSTEM, user=user, label="test")[1] for name, user in users.items()}
+
+
+@pytest.fixture
+def api(tokens):
+    """`api("consul")` is a test client that sends the consul's bearer token."""
+    from django.test import Client
+
+    def client_for(persona: str) -> Client:
+        if persona == "anonymous":
+            return Client()
+        return Client(headers={"Authorization": f"Bearer {tokens[persona]}"})
+
+    return client_for
+
+
 @pytest.fixture(autouse=True)
 def _fresh_process_state():
     """The rate limiter counts in the cache, and the name index mirrors the database: each

@@ -549,6 +549,35 @@ def _conflict_raise(applying: _Applying, *, kind: str, person: Person, other: De
     applying.flagged.append(kind)
 
 
+def _same_crossing(nearby: list[CheckIn], *, point: CrossingPoint, direction: str, at: datetime) -> bool:
+    """Whether one of ``nearby`` is this very crossing, recorded by another device."""
+    return any(
+        check_in.point_id == point.pk
+        and check_in.direction == direction
+        and abs(check_in.crossed_at - at) <= SAME_CROSSING_WINDOW
+        for check_in in nearby
+    )
+
+
+def _other_point(nearby: list[CheckIn], *, point: CrossingPoint) -> CheckIn | None:
+    """The earliest of ``nearby`` (check-ins within the hour, by time) at another point."""
+    return next((check_in for check_in in nearby if check_in.point_id != point.pk), None)
+
+
+def _two_points_versions(other: CheckIn, *, event: DeskEvent, point: CrossingPoint, at: datetime) -> list[dict]:
+    return [
+        _version(other.desk_event, point=other.point_id, at=other.crossed_at),
+        _version(event, point=point.pk, at=at),
+    ]
+
+
+def _staying_versions(staying: DeskEvent, crossing: DeskEvent) -> list[dict]:
+    return [
+        _version(staying, marked="staying", at=staying.device_time),
+        _version(crossing, marked="crossed", at=crossing.device_time),
+    ]
+
+
 def _check_ins_record(applying: _Applying, persons: list[Person], point: CrossingPoint, direction: str) -> None:
     """Check ``persons`` in at ``point``. A crossing another device already recorded (same
     person, point and direction within the hour) is not counted again; a check-in at another
@@ -562,30 +591,21 @@ def _check_ins_record(applying: _Applying, persons: list[Person], point: Crossin
             .select_related("desk_event")
             .order_by("crossed_at")
         )
-        if any(
-            check_in.point_id == point.pk
-            and check_in.direction == direction
-            and abs(check_in.crossed_at - at) <= SAME_CROSSING_WINDOW
-            for check_in in nearby
-        ):
+        if _same_crossing(nearby, point=point, direction=direction, at=at):
             continue
         CheckIn.objects.create(
             person=person, point=point, direction=direction, crossed_at=at, desk_event=event, recorded_by=applying.actor
         )
         recorded.append(person.pk)
-        for check_in in nearby:
-            if check_in.point_id != point.pk:
-                _conflict_raise(
-                    applying,
-                    kind=DeskConflict.Kind.TWO_POINTS,
-                    person=person,
-                    other=check_in.desk_event,
-                    versions=[
-                        _version(check_in.desk_event, point=check_in.point_id, at=check_in.crossed_at),
-                        _version(event, point=point.pk, at=at),
-                    ],
-                )
-                break
+        other = _other_point(nearby, point=point)
+        if other is not None:
+            _conflict_raise(
+                applying,
+                kind=DeskConflict.Kind.TWO_POINTS,
+                person=person,
+                other=other.desk_event,
+                versions=_two_points_versions(other, event=event, point=point, at=at),
+            )
         if direction == Direction.OUT:
             _staying_check(applying, person, crossed=True)
         registry_services.status_event_add(
@@ -640,10 +660,7 @@ def _staying_check(applying: _Applying, person: Person, *, crossed: bool) -> Non
         kind=DeskConflict.Kind.STAYING_AND_CROSSED,
         person=person,
         other=other_event,
-        versions=[
-            _version(staying, marked="staying", at=staying.device_time),
-            _version(crossing, marked="crossed", at=crossing.device_time),
-        ],
+        versions=_staying_versions(staying, crossing),
     )
 
 
@@ -959,12 +976,7 @@ def _bulk_check_in(plan, person, point, recent, staying, staying_events, rows: _
         (check_in for check_in in recent.get(person.pk, []) if abs(check_in.crossed_at - at) <= TWO_POINTS_WINDOW),
         key=lambda check_in: check_in.crossed_at,
     )
-    if any(
-        check_in.point_id == point.pk
-        and check_in.direction == direction
-        and abs(check_in.crossed_at - at) <= SAME_CROSSING_WINDOW
-        for check_in in nearby
-    ):
+    if _same_crossing(nearby, point=point, direction=direction, at=at):
         event.outcome = DeskEvent.Outcome.ALREADY_RECORDED
         return
     check_in = CheckIn(
@@ -972,21 +984,17 @@ def _bulk_check_in(plan, person, point, recent, staying, staying_events, rows: _
     )
     rows.check_ins.append(check_in)
     recent.setdefault(person.pk, []).append(check_in)
-    for other in nearby:
-        if other.point_id != point.pk:
-            rows.conflicts.append(
-                _bulk_conflict(
-                    plan,
-                    kind=DeskConflict.Kind.TWO_POINTS,
-                    person=person,
-                    other=other.desk_event,
-                    versions=[
-                        _version(other.desk_event, point=other.point_id, at=other.crossed_at),
-                        _version(event, point=point.pk, at=at),
-                    ],
-                )
+    other = _other_point(nearby, point=point)
+    if other is not None:
+        rows.conflicts.append(
+            _bulk_conflict(
+                plan,
+                kind=DeskConflict.Kind.TWO_POINTS,
+                person=person,
+                other=other.desk_event,
+                versions=_two_points_versions(other, event=event, point=point, at=at),
             )
-            break
+        )
     if direction == Direction.OUT:
         marked = [
             status for status in staying.get(person.pk, []) if abs(status.occurred_at - at) <= STAYING_CROSSED_WINDOW
@@ -1000,10 +1008,7 @@ def _bulk_check_in(plan, person, point, recent, staying, staying_events, rows: _
                     kind=DeskConflict.Kind.STAYING_AND_CROSSED,
                     person=person,
                     other=other_event,
-                    versions=[
-                        _version(other_event, marked="staying", at=other_event.device_time),
-                        _version(event, marked="crossed", at=event.device_time),
-                    ],
+                    versions=_staying_versions(other_event, event),
                 )
             )
     rows.status_events.append(

@@ -1,11 +1,6 @@
 """Fixtures for the registry's tests. The browser fixtures live in common.testing so that
 every app's browser tests share one Chromium setup; importing them here registers them."""
 
-import pytest
-from django.test import Client
-
-from crisisdesk.accounts.services import token_issue
-from crisisdesk.common.origin import SYSTEM
 from crisisdesk.common.testing.browser import (  # noqa: F401 - imported fixtures are registered by name
     allow_async_unsafe,
     browser_problems,
@@ -13,21 +8,3 @@ from crisisdesk.common.testing.browser import (  # noqa: F401 - imported fixture
     new_browser_context,
     page,
 )
-
-
-@pytest.fixture
-def tokens(users):
-    """A raw API token per persona."""
-    return {name: token_issue(actor=None, origin=SYSTEM, user=user, label="test")[1] for name, user in users.items()}
-
-
-@pytest.fixture
-def api(tokens):
-    """`api("consul")` is a test client that sends the consul's bearer token."""
-
-    def client_for(persona: str) -> Client:
-        if persona == "anonymous":
-            return Client()
-        return Client(headers={"Authorization": f"Bearer {tokens[persona]}"})
-
-    return client_for

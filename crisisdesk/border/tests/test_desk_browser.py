@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from crisisdesk.border.models import CheckIn, CrossingPoint, DeskEvent, Tally
-from crisisdesk.common.testing.browser import login_through_form
+from crisisdesk.common.testing.browser import login_through_form, screenshot
 from crisisdesk.common.testing.personas import persona_create
 from crisisdesk.registry.models import Person, StatusEvent, StatusKind
 from crisisdesk.registry.tests.factories import household_registered, person_registered
@@ -110,6 +110,9 @@ def test_a_day_offline_at_the_crossing_syncs_once(new_browser_context, browser_p
     page.fill("#register-birth", "1957")
     page.click("#desk-register button[type=submit]")
     expect(page.locator("[data-testid=desk-queue]")).to_have_text("23")
+    _find(page, "Kovalenko Olena", queries[0][1].pk)
+    expect(page.locator("[data-testid=desk-result]").first.locator("[data-testid=desk-checked-in]")).to_be_visible()
+    screenshot(page, "desk-offline")
 
     # and the tab is closed and opened again, still offline
     page.close()
@@ -117,6 +120,8 @@ def test_a_day_offline_at_the_crossing_syncs_once(new_browser_context, browser_p
     page.goto("/desk/")
     expect(page.locator("#desk")).to_have_attribute("data-ready", "true", timeout=20_000)
     expect(page.locator("[data-testid=desk-queue]")).to_have_text("23")
+    _find(page, "Kovalenko Olena", queries[0][1].pk)
+    expect(page.locator("[data-testid=desk-result]").first.locator("[data-testid=desk-checked-in]")).to_be_visible()
     assert DeskEvent.objects.count() == 0
 
     # then: back online, it syncs, and the server holds each record once

@@ -325,6 +325,15 @@
     ]
       .filter(Boolean)
       .join(" · ");
+    const badges = [];
+    if (record.checked_in_at) {
+      // Checked in on this device: a second tap would be recorded, and counted once by the server.
+      const badge = document.createElement("span");
+      badge.className = "badge text-bg-success";
+      badge.dataset.testid = "desk-checked-in";
+      badge.textContent = `${cfg.msgCheckedIn} ${new Date(record.checked_in_at).toLocaleTimeString()}`;
+      badges.push(badge);
+    }
     const buttons = document.createElement("span");
     buttons.className = "ms-auto d-flex gap-1";
     buttons.append(button(cfg.msgCheckIn, "desk-check-in", () => checkIn(record)));
@@ -342,7 +351,7 @@
     }
     buttons.append(needs, button(cfg.msgNeed, "desk-need", () => need(record, needs.value)));
     buttons.append(button(cfg.msgStaying, "desk-staying", () => staying(record)));
-    item.append(name, details, buttons);
+    item.append(name, details, ...badges, buttons);
     return item;
   }
 
@@ -450,16 +459,29 @@
     return `${record.given} ${record.family}`.trim();
   }
 
-  function checkIn(record) {
-    return enqueue("check_in", { ...personRef(record), point: point(), direction: direction() }, `✓ ${fullName(record)}`);
+  async function markCheckedIn(records) {
+    const at = new Date().toISOString();
+    await tx(["persons"], "readwrite", (t) => {
+      for (const record of records) {
+        record.checked_in_at = at;
+        t.objectStore("persons").put(stripped(record));
+      }
+    });
+    searchRender();
   }
 
-  function householdCheckIn(record) {
-    return enqueue(
+  async function checkIn(record) {
+    await enqueue("check_in", { ...personRef(record), point: point(), direction: direction() }, `✓ ${fullName(record)}`);
+    await markCheckedIn([record]);
+  }
+
+  async function householdCheckIn(record) {
+    await enqueue(
       "household_check_in",
       { household_id: record.household, point: point(), direction: direction() },
       `✓✓ ${fullName(record)}`,
     );
+    await markCheckedIn(persons.filter((member) => member.household === record.household));
   }
 
   function need(record, kind) {

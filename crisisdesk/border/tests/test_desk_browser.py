@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from crisisdesk.border.models import CheckIn, CrossingPoint, DeskEvent, Tally
+from crisisdesk.common.qr import qr_svg_data_uri
 from crisisdesk.common.testing.browser import login_through_form, screenshot
 from crisisdesk.common.testing.personas import persona_create
 from crisisdesk.registry.models import Person, StatusEvent, StatusKind
@@ -96,7 +97,25 @@ def test_a_day_offline_at_the_crossing_syncs_once(new_browser_context, browser_p
     for query, person in queries:
         _find(page, query, person.pk)
         page.locator("[data-testid=desk-result]").first.locator("[data-testid=desk-check-in]").click()
-    page.fill("[data-testid=desk-search]", registration.reference_display)  # typed, as read off a QR code
+    # the household's QR code (as the registration page shows it), read by the app's QR reader
+    read = page.evaluate(
+        """async (source) => {
+            const image = new Image();
+            image.src = source;
+            await image.decode();
+            const canvas = document.createElement("canvas");
+            canvas.width = canvas.height = 400;
+            const context = canvas.getContext("2d");
+            context.fillStyle = "#fff";
+            context.fillRect(0, 0, 400, 400);
+            context.drawImage(image, 0, 0, 400, 400);
+            const frame = context.getImageData(0, 0, 400, 400);
+            return jsQR(frame.data, 400, 400).data;
+        }""",
+        qr_svg_data_uri(registration.reference_display, box_size=6),
+    )
+    assert read == registration.reference_display
+    page.fill("[data-testid=desk-search]", read)
     expect(page.locator("[data-testid=desk-result]")).to_have_count(3)
     member = household[1]
     _find(page, f"{_latin(member.family_name)} {_latin(member.given_name)}", member.pk)

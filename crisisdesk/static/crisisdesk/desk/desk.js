@@ -388,15 +388,48 @@
 
   let scanning = null;
 
+  // The browser's own reader where there is one (Android's Chrome), jsQR on a canvas elsewhere.
+  function frameReader(video) {
+    if ("BarcodeDetector" in globalThis) {
+      const detector = new globalThis.BarcodeDetector({ formats: ["qr_code"] });
+      return async () => {
+        const codes = await detector.detect(video).catch(() => []);
+        return codes.length ? codes[0].rawValue : null;
+      };
+    }
+    if (typeof globalThis.jsQR !== "function") {
+      return null;
+    }
+    const canvas = document.createElement("canvas");
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    return async () => {
+      if (!video.videoWidth) {
+        return null;
+      }
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      context.drawImage(video, 0, 0);
+      const frame = context.getImageData(0, 0, canvas.width, canvas.height);
+      const code = globalThis.jsQR(frame.data, frame.width, frame.height, { inversionAttempts: "dontInvert" });
+      return code ? code.data : null;
+    };
+  }
+
   async function scanStart() {
     const video = document.getElementById("desk-scan-video");
-    if (!("BarcodeDetector" in globalThis) || !navigator.mediaDevices) {
+    const read = navigator.mediaDevices ? frameReader(video) : null;
+    if (!read) {
       alertShow(cfg.msgScanUnsupported);
       document.getElementById("desk-search").focus();
       return;
     }
-    const detector = new globalThis.BarcodeDetector({ formats: ["qr_code"] });
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+    } catch (error) {
+      alertShow(cfg.msgScanUnsupported);
+      return;
+    }
     video.srcObject = stream;
     video.hidden = false;
     await video.play();
@@ -405,10 +438,10 @@
       if (scanning !== stream) {
         return;
       }
-      const codes = await detector.detect(video).catch(() => []);
-      if (codes.length) {
+      const text = await read();
+      if (text) {
         scanStop();
-        document.getElementById("desk-search").value = codes[0].rawValue;
+        document.getElementById("desk-search").value = text;
         searchRender();
         return;
       }

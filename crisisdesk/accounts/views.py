@@ -47,7 +47,12 @@ def login_view(request):
 @require_POST
 def logout_view(request):
     auth_logout(request)
-    return redirect("accounts:login")
+    response = redirect("accounts:login")
+    # The border desk's field pack and queue live in this browser's storage (IndexedDB, the
+    # service worker's cache): logging out wipes them, on a shared or lost device too. The
+    # page asks first when events still wait to sync (app.js, form[data-logout]).
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @login_required

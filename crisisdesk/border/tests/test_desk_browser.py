@@ -187,4 +187,17 @@ def test_a_day_offline_at_the_crossing_syncs_once(new_browser_context, browser_p
     assert {result["status"] for result in replayed["results"]} == {"applied"}
     assert all(result["replayed"] for result in replayed["results"])
     assert (DeskEvent.objects.count(), CheckIn.objects.count(), Tally.objects.count(), Person.objects.count()) == counts
+
+    # and logging out wipes the field pack, the queue and the kept shell from the device
+    with page.expect_navigation():
+        page.click("form[data-logout] button[type=submit]")
+    assert "/staff/login/" in page.url
+    stored = page.evaluate(
+        """async () => ({
+            databases: (await indexedDB.databases()).map((database) => database.name),
+            caches: await caches.keys(),
+            workers: (await navigator.serviceWorker.getRegistrations()).length,
+        })"""
+    )
+    assert stored == {"databases": [], "caches": [], "workers": 0}
     assert not browser_problems, browser_problems.report()

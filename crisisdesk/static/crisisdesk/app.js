@@ -80,4 +80,46 @@
       }, 2000);
     });
   });
+  // <form data-logout>: logging out wipes this browser's storage (the server sends
+  // Clear-Site-Data), which holds the field app's queue. Ask first if events wait to sync.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-logout") || form.dataset.checked) {
+      return;
+    }
+    if (!window.indexedDB || typeof indexedDB.databases !== "function") {
+      return;
+    }
+    event.preventDefault();
+    pendingDeskEvents().then(function (pending) {
+      if (pending && !window.confirm(form.getAttribute("data-pending-message"))) {
+        return;
+      }
+      form.dataset.checked = "true";
+      form.submit();
+    });
+  });
+
+  function pendingDeskEvents() {
+    return indexedDB.databases().then(function (databases) {
+      if (!databases.some(function (database) { return database.name === "crisisdesk-desk"; })) {
+        return 0;
+      }
+      return new Promise(function (resolve) {
+        var open = indexedDB.open("crisisdesk-desk");
+        open.onerror = function () { resolve(0); };
+        open.onsuccess = function () {
+          var db = open.result;
+          if (!db.objectStoreNames.contains("queue")) {
+            db.close();
+            resolve(0);
+            return;
+          }
+          var count = db.transaction("queue").objectStore("queue").count();
+          count.onsuccess = function () { db.close(); resolve(count.result); };
+          count.onerror = function () { db.close(); resolve(0); };
+        };
+      });
+    });
+  }
 })();

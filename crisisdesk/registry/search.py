@@ -32,8 +32,13 @@ from namebridge import NameIndex
 LATE_COMMIT_WINDOW = timedelta(seconds=60)
 # More pending changes than this, and a rebuild is cheaper than applying them one by one.
 REBUILD_THRESHOLD = 20_000
-# From this many spellings on, a rebuilt index is moved out of the garbage collector's sight.
+# From this many spellings on, a rebuilt index is moved out of the garbage collector's sight,
+# and so, every REFREEZE_EVERY searches, is what the searches left to keep: namebridge's caches
+# of token comparisons fill as queries run, and a full collection that walked them took 30–50 ms
+# of a search request (at a million persons). The collection before each freeze then costs one
+# request in REFREEZE_EVERY about as much, once.
 FREEZE_AT = 100_000
+REFREEZE_EVERY = 2_000
 
 
 def _freeze_long_lived() -> None:
@@ -96,6 +101,7 @@ class RegistryNameIndex:
         self._keys_of: dict[int, tuple[tuple[int, int], ...]] = {}
         self._last_id = 0
         self._gaps: dict[int, object] = {}  # change id -> when it was first missed
+        self._searches_since_freeze = 0
 
     def reset(self) -> None:
         """Forget everything; the next search rebuilds (tests call this between cases)."""
@@ -123,6 +129,7 @@ class RegistryNameIndex:
         self._index = index
         self._last_id = latest
         self._gaps = dict.fromkeys(set(range(min(visible, default=latest + 1), latest + 1)) - visible, now)
+        self._searches_since_freeze = 0
         if len(index) >= FREEZE_AT:
             _freeze_long_lived()
 
@@ -171,6 +178,12 @@ class RegistryNameIndex:
             assert self._index is not None  # noqa: S101 - sync() always leaves an index
             # Several spellings of one person may match; ask for more and keep each person once.
             matches = self._index.search(query, limit=limit * 3, birth_year=birth_year, sex=sex)
+            self._searches_since_freeze += 1
+            refreeze = self._searches_since_freeze >= REFREEZE_EVERY and len(self._index) >= FREEZE_AT
+            if refreeze:
+                self._searches_since_freeze = 0
+        if refreeze:
+            _freeze_long_lived()
         best: dict[int, PersonMatch] = {}
         for match in matches:
             person_id = match.key[0]

@@ -352,3 +352,17 @@ def test_a_large_rebuilt_index_is_kept_out_of_garbage_collections(zelensky, monk
     person_name_search(query="Zelensky")
 
     assert gc.get_freeze_count() > 0
+
+
+def test_what_searches_leave_behind_is_frozen_again_every_so_many_searches(zelensky, monkeypatch, unfrozen_collector):
+    monkeypatch.setattr(search, "FREEZE_AT", 2)
+    monkeypatch.setattr(search, "REFREEZE_EVERY", 3)
+    search_index_reset()
+    person_name_search(query="Zelensky")  # the rebuild freezes
+    gc.unfreeze()
+
+    person_name_search(query="Зеленський")
+    frozen_after_two = gc.get_freeze_count()
+    person_name_search(query="זלנסקי")
+
+    assert frozen_after_two == 0 and gc.get_freeze_count() > 0

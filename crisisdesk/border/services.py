@@ -292,18 +292,42 @@ def desk_events_sync(*, actor, origin: Origin, events: Sequence[object], device_
     if len(events) > MAX_BATCH:
         raise BorderValidationError(BorderError.BATCH_TOO_LARGE, "events")
     device_label = device_label[:100]
-    results: list[EventResult] = []
-    run: list[Mapping] = []
-    for raw in [*events, None]:
+    replays = _replays(events)
+    results: list[EventResult | None] = [None] * len(events)
+    run: list[tuple[int, Mapping]] = []
+    for position, raw in [*enumerate(events), (len(events), None)]:
+        if position in replays:
+            results[position] = _replay_result(replays[position])  # nothing to write: no need to wait
+            continue
         if raw is not None and _in_bulk(raw):
-            run.append(raw)
+            run.append((position, raw))
             continue
         if run:
-            results.extend(_bulk_receive(actor=actor, origin=origin, raws=run, device_label=device_label))
+            answers = _bulk_receive(
+                actor=actor, origin=origin, raws=[raw for _p, raw in run], device_label=device_label
+            )
+            for (run_position, _raw), answer in zip(run, answers, strict=True):
+                results[run_position] = answer
             run = []
         if raw is not None:
-            results.append(_event_receive(actor=actor, origin=origin, raw=raw, device_label=device_label))
-    return results
+            results[position] = _event_receive(actor=actor, origin=origin, raw=raw, device_label=device_label)
+    return [result for result in results if result is not None]
+
+
+def _replays(events: Sequence[object]) -> dict[int, DeskEvent]:
+    """The events of a batch received before with the same content (a device re-sending what it
+    never got answers for), by position, looked up in one query and answered as they stand."""
+    ids = {}
+    for position, raw in enumerate(events):
+        event_id = _event_id(raw) if isinstance(raw, Mapping) else None
+        if event_id is not None:
+            ids.setdefault(event_id, position)  # a second copy in the same batch goes the long way
+    known = {event.event_id: event for event in DeskEvent.objects.filter(event_id__in=list(ids))}
+    return {
+        position: known[event_id]
+        for event_id, position in ids.items()
+        if event_id in known and known[event_id].content_digest == _digest(event_id, _canonical(events[position]))
+    }
 
 
 def _message(code) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -813,6 +813,7 @@ _BULK_PAYLOADS = {
     DeskEvent.Kind.CHECK_IN: CheckInPayload,
     DeskEvent.Kind.TALLY: TallyPayload,
     DeskEvent.Kind.NEED: NeedPayload,
+    DeskEvent.Kind.QUICK_REGISTER: QuickRegisterPayload,
 }
 
 
@@ -844,7 +845,7 @@ def _bulk_receive(*, actor, origin: Origin, raws: list[Mapping], device_label: s
     try:
         with transaction.atomic():
             return _bulk_receive_once(actor=actor, origin=origin, raws=raws, device_label=device_label)
-    except IntegrityError:
+    except (IntegrityError, RegistryValidationError, ValidationError):
         # Another request stored one of these ids meanwhile (or some other clash): each event
         # on its own decides it, as a replay, a conflict or a new event.
         return [_event_receive(actor=actor, origin=origin, raw=raw, device_label=device_label) for raw in raws]
@@ -862,7 +863,7 @@ def _bulk_receive_once(*, actor, origin: Origin, raws: list[Mapping], device_lab
         seen.add(event_id)
         fresh[position] = _bulk_plan(raw=raw, event_id=event_id, actor=actor, device_label=device_label, now=now)
     plans = list(fresh.values())
-    rows = _bulk_decide(plans, actor=actor, now=now)
+    rows = _bulk_decide(plans, actor=actor, origin=origin, now=now)
     _bulk_write(plans, rows, actor=actor, origin=origin)
     results = []
     for position, raw in enumerate(raws):
@@ -901,16 +902,21 @@ def _bulk_plan(*, raw: Mapping, event_id: UUID, actor, device_label: str, now: d
     else:
         try:
             plan.data = _BULK_PAYLOADS[kind].model_validate(payload)
+        except RegistryValidationError as error:
+            plan.code = error.code
         except PayloadValidationError:
             plan.code = BorderError.PAYLOAD_INVALID
     return plan
 
 
-def _bulk_decide(plans: list[_Planned], *, actor, now: datetime) -> _BulkRows:
+def _bulk_decide(plans: list[_Planned], *, actor, origin: Origin, now: datetime) -> _BulkRows:
     """Decide every planned event as the one-by-one path would, in order, with what the
     database holds looked up once for the whole run."""
     valid = [plan for plan in plans if plan.code is None]
     points = {point.code: point for point in CrossingPoint.objects.filter(code__in={plan.data.point for plan in valid})}
+    position_of = {id(plan): position for position, plan in enumerate(plans)}
+    registered = _bulk_register(valid, points, position_of, actor=actor, origin=origin, now=now)
+    valid = [plan for plan in valid if plan.code is None and plan.event.kind != DeskEvent.Kind.QUICK_REGISTER]
     named = [plan for plan in valid if plan.event.kind != DeskEvent.Kind.TALLY]
     by_event = {
         event.event_id: event.person_ids[0]
@@ -923,6 +929,7 @@ def _bulk_decide(plans: list[_Planned], *, actor, now: datetime) -> _BulkRows:
     }
     wanted = {plan.data.person_id for plan in named if plan.data.person_id} | set(by_event.values())
     persons = {person.pk: person for person in Person.objects.select_for_update().filter(pk__in=wanted).order_by("pk")}
+    persons.update({person.pk: person for _position, person in registered.values()})
     times = [plan.at for plan in valid] or [now]
     recent: dict[int, list[CheckIn]] = {}
     for check_in in CheckIn.objects.filter(
@@ -949,7 +956,12 @@ def _bulk_decide(plans: list[_Planned], *, actor, now: datetime) -> _BulkRows:
         data, kind = plan.data, plan.event.kind
         person = None
         if kind != DeskEvent.Kind.TALLY:
-            person_id = data.person_id if data.person_id is not None else by_event.get(data.person_event)
+            person_id = data.person_id
+            if person_id is None:
+                # Registered earlier in this run? Only earlier: one by one, a later one is not known yet.
+                position, newcomer = registered.get(data.person_event, (len(plans), None))
+                earlier = newcomer is not None and position < position_of[id(plan)]
+                person_id = newcomer.pk if earlier else by_event.get(data.person_event)
             person = persons.get(person_id)
             if person is None:
                 plan.code = (
@@ -991,6 +1003,40 @@ def _bulk_decide(plans: list[_Planned], *, actor, now: datetime) -> _BulkRows:
         else:
             _bulk_check_in(plan, person, point, recent, staying, staying_events, rows, actor=actor)
     return rows
+
+
+def _bulk_register(
+    valid: list[_Planned], points: dict, position_of: dict[int, int], *, actor, origin: Origin, now: datetime
+) -> dict[UUID, tuple[int, Person]]:
+    """The run's quick registrations, inserted together as `person_create` inserts one: by
+    event id, (position in the run, person)."""
+    plans = []
+    for plan in valid:
+        if plan.event.kind != DeskEvent.Kind.QUICK_REGISTER:
+            continue
+        point = points.get(plan.data.point) if plan.data.point else None
+        if plan.data.point and point is None:
+            plan.code = BorderError.POINT_UNKNOWN
+            continue
+        plan.event.point = point
+        plans.append(plan)
+    if not plans:
+        return {}
+    persons = registry_services.persons_insert(
+        actor=actor,
+        origin=origin,
+        people=[plan.data.to_input() for plan in plans],
+        household=None,
+        registration=None,
+        consent_given_at=None,
+        occurred_at=now,
+        source=StatusEvent.Source.STAFF,
+    )
+    registered = {}
+    for plan, person in zip(plans, persons, strict=True):
+        plan.event.person_ids = [person.pk]
+        registered[plan.event.event_id] = (position_of[id(plan)], person)
+    return registered
 
 
 def _bulk_check_in(plan, person, point, recent, staying, staying_events, rows: _BulkRows, *, actor) -> None:  # noqa: PLR0917

@@ -170,7 +170,9 @@ def shift_end(request, shift_id: int):
 
 @staff_required(Permission.DESK_BOARD_VIEW)
 def desk_board(request):
-    return render(request, "border/board.html", {"board": selectors.desk_board(actor=request.user)})
+    return render(
+        request, "border/board.html", {"board": selectors.desk_board(actor=request.user), "now_local": timezone.now()}
+    )
 
 
 @staff_required(Permission.DESK_CONFLICT_REVIEW)

@@ -170,6 +170,7 @@ def test_the_board_keeps_named_check_ins_and_tallies_apart(api, as_persona, poin
     rava = page.split('data-code="rava"')[1].split("</tr>")[0]
 
     assert '<td class="text-end" data-testid="identified">3</td>' in rava
+    assert 'hx-trigger="every 30s"' in page  # the board refreshes itself
     assert 'data-testid="tallied">38' in rava and "6 children" in rava
 
 

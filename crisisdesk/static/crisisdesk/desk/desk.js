@@ -752,6 +752,10 @@
       document.getElementById("desk-point").value = chosen;
     }
     document.getElementById("desk-point").addEventListener("change", (event) => metaSet("point", event.target.value));
+    if (navigator.storage && navigator.storage.persist) {
+      // Ask the browser not to evict the queue and the pack when the device runs short of space.
+      navigator.storage.persist().catch(() => false);
+    }
     await tablesEnsure();
     await packLoad();
     if (navigator.onLine) {

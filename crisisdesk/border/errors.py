@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.common.errors import CodedValidationError
+
 
 class BorderError(StrEnum):
     EVENT_ID_INVALID = "event_id_invalid"
@@ -55,12 +57,5 @@ MESSAGES = {
 }
 
 
-class BorderValidationError(Exception):
-    def __init__(self, code: BorderError, field: str | None = None):
-        super().__init__(code.value)
-        self.code = code
-        self.field = field
-
-    @property
-    def message(self) -> str:
-        return str(MESSAGES[self.code])
+class BorderValidationError(CodedValidationError):
+    messages = MESSAGES

@@ -4,6 +4,8 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
+from crisisdesk.common.errors import CodedValidationError
+
 
 class RegistryError(StrEnum):
     VERSION_CONFLICT = "version_conflict"
@@ -52,12 +54,5 @@ MESSAGES = {
 }
 
 
-class RegistryValidationError(Exception):
-    def __init__(self, code: RegistryError, field: str | None = None):
-        super().__init__(code.value)
-        self.code = code
-        self.field = field
-
-    @property
-    def message(self) -> str:
-        return str(MESSAGES[self.code])
+class RegistryValidationError(CodedValidationError):
+    messages = MESSAGES

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from ninja import Field, Schema
-from pydantic import AwareDatetime, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, field_validator, model_validator
 
 from crisisdesk.accounts.permissions import Permission, has_permission
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
@@ -362,7 +362,11 @@ def _reference(person) -> str | None:
     return person.registration.reference_display if person.registration_id else None
 
 
-class PersonListItemOut(Schema):
+class PersonListItemOut(BaseModel):
+    """A list row. A plain pydantic model fed with dicts (`row`), not a ninja Schema with
+    resolvers: those wrap every row in a getter that resolves field by field, 6 ms of a page of
+    50 search results at a million persons."""
+
     id: int
     reference: str | None
     given_name: str
@@ -378,24 +382,23 @@ class PersonListItemOut(Schema):
     risk_flags: list[str]
 
     @staticmethod
-    def resolve_reference(person) -> str | None:
-        return _reference(person)
-
-    @staticmethod
-    def resolve_birth(person) -> str | None:
-        return person.birth_display or None
-
-    @staticmethod
-    def resolve_citizenships(person) -> list[str]:
-        return [citizenship.country for citizenship in person.citizenship_list]
-
-    @staticmethod
-    def resolve_vulnerabilities(person) -> list[str]:
-        return [vulnerability.kind for vulnerability in person.vulnerability_list]
-
-    @staticmethod
-    def resolve_risk_flags(person) -> list[str]:
-        return [flag.rule.code for flag in person.risk_flag_list]
+    def row(person) -> dict:
+        """The row of a person loaded with the list's fields (`selectors._with_list_fields`)."""
+        return {
+            "id": person.pk,
+            "reference": _reference(person),
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "birth": person.birth_display or None,
+            "sex": person.sex,
+            "region": person.region,
+            "city": person.city,
+            "intent": person.intent,
+            "current_status": person.current_status,
+            "citizenships": [citizenship.country for citizenship in person.citizenship_list],
+            "vulnerabilities": [vulnerability.kind for vulnerability in person.vulnerability_list],
+            "risk_flags": [flag.rule.code for flag in person.risk_flag_list],
+        }
 
 
 class PersonPageOut(Schema):
@@ -419,8 +422,8 @@ class PersonPageOut(Schema):
         return page.paginator.num_pages
 
     @staticmethod
-    def resolve_results(page) -> list:
-        return list(page.object_list)
+    def resolve_results(page) -> list[dict]:
+        return [PersonListItemOut.row(person) for person in page.object_list]
 
 
 class NameOut(Schema):
@@ -492,25 +495,24 @@ class PersonSearchItemOut(PersonListItemOut):
     matched_name: str | None = Field(None, description="the spelling that matched")
 
     @staticmethod
-    def resolve_score(person) -> float | None:
+    def row(person) -> dict:
         match = getattr(person, "name_match", None)
-        return round(match.score, 1) if match else None
-
-    @staticmethod
-    def resolve_explanation(person) -> str | None:
-        match = getattr(person, "name_match", None)
-        return match.explanation if match else None
-
-    @staticmethod
-    def resolve_matched_name(person) -> str | None:
-        match = getattr(person, "name_match", None)
-        return match.matched_name if match else None
+        return {
+            **PersonListItemOut.row(person),
+            "score": round(match.score, 1) if match else None,
+            "explanation": match.explanation if match else None,
+            "matched_name": match.matched_name if match else None,
+        }
 
 
 class PersonSearchPageOut(PersonPageOut):
     """One page of search results, best match first."""
 
     results: list[PersonSearchItemOut]
+
+    @staticmethod
+    def resolve_results(page) -> list[dict]:
+        return [PersonSearchItemOut.row(person) for person in page.object_list]
 
 
 class PersonDetailOut(Schema):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from crisisdesk.accounts.permissions import Permission, has_permission
@@ -146,6 +146,8 @@ class PointDay:
     tallied_children: int = 0
     covered_now: bool = False
     officers_now: list[str] = field(default_factory=list)
+    # On the roster for now, but the shift was not started from the app (nobody confirmed it).
+    rostered_not_started: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -183,8 +185,14 @@ def desk_board(*, actor, now: datetime | None = None) -> DeskBoard:
         .annotate(nationals=Sum("nationals"), children=Sum("children"))
     }
     on_shift: dict[int, list[str]] = {}
-    for shift in Shift.objects.filter(started_at__lte=now, ended_at__isnull=True).select_related("officer"):
-        on_shift.setdefault(shift.point_id, []).append(shift.officer.get_username())
+    rostered: dict[int, list[str]] = {}
+    for shift in (
+        Shift.objects.filter(ended_at__isnull=True)
+        .filter(Q(started_at__lte=now) | Q(starts_at__lte=now, ends_at__gt=now, started_at__isnull=True))
+        .select_related("officer")
+    ):
+        names = on_shift if shift.started_at is not None else rostered
+        names.setdefault(shift.point_id, []).append(shift.officer.get_username())
     points = [
         PointDay(
             point=point,
@@ -193,6 +201,7 @@ def desk_board(*, actor, now: datetime | None = None) -> DeskBoard:
             tallied_children=(tallies.get(point.pk) or {}).get("children") or 0,
             covered_now=point.pk in on_shift,
             officers_now=sorted(on_shift.get(point.pk, [])),
+            rostered_not_started=sorted(rostered.get(point.pk, [])),
         )
         for point in CrossingPoint.objects.order_by("name")
     ]

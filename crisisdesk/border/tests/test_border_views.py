@@ -131,13 +131,16 @@ def test_the_desk_chief_adds_a_shift_and_the_officer_starts_and_ends_it(as_perso
     shift = Shift.objects.get()
     officer = as_persona("border_officer")
 
+    rostered = as_persona("desk_chief").get(reverse("border:desk_board")).content.decode()
     officer.post(reverse("border:shift_start", args=[shift.pk]))
     board = as_persona("desk_chief").get(reverse("border:desk_board")).content.decode()
     stolen = as_persona("consul").post(reverse("border:shift_end", args=[shift.pk]), {"handover_note": "x"})
     officer.post(reverse("border:shift_end", args=[shift.pk]), {"handover_note": "Quiet night."})
 
     assert added.status_code == 302
-    assert "border_officer" in board.split('data-code="rava"')[1].split("</tr>")[0]
+    assert "rostered, shift not started" in rostered.split('data-code="rava"')[1].split("</tr>")[0]
+    rava_now = board.split('data-code="rava"')[1].split("</tr>")[0]
+    assert "border_officer" in rava_now and "text-bg-success" in rava_now
     assert stolen.status_code == 404
     shift.refresh_from_db()
     assert shift.handover_note == "Quiet night." and shift.ended_at is not None

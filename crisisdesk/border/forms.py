@@ -29,6 +29,7 @@ class PostOpenForm(forms.ModelForm):
         model = Post
         fields = ["mission", "kind", "name", "city", "country", "latitude", "longitude", "opened_at", "note"]
         widgets = {"opened_at": _DateTimeInput()}
+        labels = {"mission": _("Mission"), "latitude": _("Latitude"), "longitude": _("Longitude")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,17 +11,16 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from crisisdesk.accounts.models import ApiToken
-from crisisdesk.accounts.permissions import Permission, has_permission
 from crisisdesk.accounts.services import token_revoke
 from crisisdesk.accounts.tokens import token_digest
 from crisisdesk.border import selectors, services
-from crisisdesk.border.models import CrossingPoint, Shift
+from crisisdesk.border.access import own_shift
+from crisisdesk.border.models import CrossingPoint
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin, origin_from_request
 
@@ -139,19 +138,11 @@ def desk_my_shifts(request):
     ]
 
 
-def _own_shift(request, shift_id: int) -> Shift:
-    if not has_permission(request.auth, Permission.SHIFT_WORK):
-        raise PermissionDenied
-    # Another officer's shift is "not found" to the caller, as is a missing one.
-    shift = Shift.objects.filter(pk=shift_id, officer_id=request.auth.pk).select_related("point").first()
-    if shift is None:
-        raise Http404
-    return shift
-
-
 @router.post("/shifts/{int:shift_id}/start", response=ShiftOut, url_name="desk_shift_start")
 def desk_shift_start(request, shift_id: int):
-    return services.shift_start(actor=request.auth, origin=_origin(request), shift=_own_shift(request, shift_id))
+    return services.shift_start(
+        actor=request.auth, origin=_origin(request), shift=own_shift(actor=request.auth, shift_id=shift_id)
+    )
 
 
 class ShiftEndIn(Schema):
@@ -163,7 +154,7 @@ def desk_shift_end(request, shift_id: int, payload: ShiftEndIn):
     return services.shift_end(
         actor=request.auth,
         origin=_origin(request),
-        shift=_own_shift(request, shift_id),
+        shift=own_shift(actor=request.auth, shift_id=shift_id),
         handover_note=payload.handover_note,
     )
 

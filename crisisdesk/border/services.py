@@ -1118,15 +1118,15 @@ def _bulk_write(plans: list[_Planned], rows: _BulkRows, *, actor, origin: Origin
     DeskNeed.objects.bulk_create(rows.needs)
     DeskConflict.objects.bulk_create(rows.conflicts)
     StatusEvent.objects.bulk_create(rows.status_events)
-    touched = {status.person_id for status in rows.status_events}
+    touched = {status.person_id: status.person for status in rows.status_events}
     timelines: dict[int, list[StatusEvent]] = {}
-    for status in StatusEvent.objects.filter(person_id__in=touched):
+    for status in StatusEvent.objects.filter(person_id__in=list(touched)):
         timelines.setdefault(status.person_id, []).append(status)
-    for person in {status.person_id: status.person for status in rows.status_events}.values():
+    for person in touched.values():
         current, at = registry_services.derive_current_status(timelines[person.pk])
         person.current_status, person.current_status_at = current, at or person.created_at
     Person.objects.bulk_update(
-        list({status.person_id: status.person for status in rows.status_events}.values()),
+        list(touched.values()),
         ["current_status", "current_status_at"],
     )
     audits = [

@@ -17,9 +17,10 @@ from crisisdesk.accounts.models import ApiToken
 from crisisdesk.accounts.permissions import Permission, has_permission
 from crisisdesk.accounts.services import token_issue, token_revoke
 from crisisdesk.border import selectors, services
+from crisisdesk.border.access import own_shift
 from crisisdesk.border.errors import BorderValidationError
 from crisisdesk.border.forms import ConflictResolveForm, CrossingStatusForm, PostOpenForm, ShiftEndForm, ShiftForm
-from crisisdesk.border.models import CrossingPoint, DeskConflict, Shift
+from crisisdesk.border.models import CrossingPoint, DeskConflict
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import origin_from_request
 from namebridge import offline_tables
@@ -124,19 +125,14 @@ def my_shifts(request):
     )
 
 
-def _own_shift(request, shift_id: int) -> Shift:
-    shift = Shift.objects.filter(pk=shift_id, officer_id=request.user.pk).first()
-    if shift is None:
-        raise Http404
-    return shift
-
-
 @staff_required(Permission.SHIFT_WORK)
 def shift_start(request, shift_id: int):
     if request.method != "POST":
         return redirect("border:my_shifts")
     try:
-        services.shift_start(actor=request.user, origin=_origin(request), shift=_own_shift(request, shift_id))
+        services.shift_start(
+            actor=request.user, origin=_origin(request), shift=own_shift(actor=request.user, shift_id=shift_id)
+        )
     except BorderValidationError as error:
         messages.error(request, error.message)
     else:
@@ -146,7 +142,7 @@ def shift_start(request, shift_id: int):
 
 @staff_required(Permission.SHIFT_WORK)
 def shift_end(request, shift_id: int):
-    shift = _own_shift(request, shift_id)
+    shift = own_shift(actor=request.user, shift_id=shift_id)
     if request.method != "POST":
         return redirect("border:my_shifts")
     form = ShiftEndForm(request.POST)

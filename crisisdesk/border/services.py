@@ -636,7 +636,7 @@ def _check_ins_record(applying: _Applying, persons: list[Person], point: Crossin
             actor=applying.actor,
             origin=applying.origin,
             person=person,
-            kind=StatusKind.CROSSED if direction == Direction.OUT else StatusKind.LOCATION_UPDATED,
+            kind=StatusKind.CROSSED if direction == Direction.OUT else StatusKind.RETURNED,
             occurred_at=at,
             source=StatusEvent.Source.BORDER_DESK,
             crossing_point=point,
@@ -1084,7 +1084,7 @@ def _bulk_check_in(plan, person, point, recent, staying, staying_events, rows: _
     rows.status_events.append(
         StatusEvent(
             person=person,
-            kind=StatusKind.CROSSED if direction == Direction.OUT else StatusKind.LOCATION_UPDATED,
+            kind=StatusKind.CROSSED if direction == Direction.OUT else StatusKind.RETURNED,
             occurred_at=at,
             recorded_by=actor,
             source=StatusEvent.Source.BORDER_DESK,

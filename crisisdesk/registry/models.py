@@ -132,6 +132,7 @@ class StatusKind(models.TextChoices):
     EN_ROUTE = "en_route", _("En route")
     AT_BORDER = "at_border", _("At the border")
     CROSSED = "crossed", _("Crossed the border")
+    RETURNED = "returned", _("Came back into the crisis country")
     ARRIVED_HOME = "arrived_home", _("Arrived home")
     STAYING = "staying", _("Staying")
     MISSING = "missing", _("Missing")
@@ -200,7 +201,11 @@ class Person(models.Model):
                 condition=Q(birth_day__isnull=True) | Q(birth_month__isnull=False), name="person_birth_day_needs_month"
             ),
         ]
-        indexes = [models.Index(fields=["current_status", "region"])]
+        indexes = [
+            models.Index(fields=["current_status", "region"]),
+            # The sitrep "as of" a moment asks who registered after it: usually nobody.
+            models.Index(fields=["created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
@@ -358,7 +363,14 @@ class StatusEvent(AppendOnlyModel):
 
     class Meta:
         ordering = ["occurred_at", "id"]
-        indexes = [models.Index(fields=["person", "occurred_at"]), models.Index(fields=["kind", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["person", "occurred_at"]),
+            models.Index(fields=["kind", "occurred_at"]),
+            # For the sitrep: who changed since a moment (as-of figures), and who was heard
+            # from lately (covering, so the freshness count reads the index alone).
+            models.Index(fields=["recorded_at"]),
+            models.Index(fields=["occurred_at", "kind", "person"]),
+        ]
         constraints = [models.CheckConstraint(condition=~Q(corrects=F("id")), name="status_event_not_self_correcting")]
 
     def __str__(self) -> str:

@@ -765,7 +765,8 @@ def person_update(
             occurred_at=now,
             recorded_by=recorded_by,
             source=source,
-            data={"region": locked.region},
+            # The region before, too: a sitrep "as of" an earlier moment needs where they were.
+            data={"region": locked.region, "from_region": before["region"]},
         )
     if {"sex", "birth_year", "birth_month", "birth_day", "citizenships", "vulnerabilities"} & set(changed):
         risk_flags_refresh(persons=[locked])

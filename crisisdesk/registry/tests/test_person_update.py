@@ -49,7 +49,7 @@ def test_location_change_adds_location_updated_event(changes):
 
     assert _kinds(person) == [StatusKind.REGISTERED, StatusKind.LOCATION_UPDATED]
     event = StatusEvent.objects.get(person=person, kind=StatusKind.LOCATION_UPDATED)
-    assert event.data == {"region": updated.region}
+    assert event.data == {"region": updated.region, "from_region": "UA-46"}
 
 
 def test_intent_and_location_together_add_both_events_once():

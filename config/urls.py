@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("crisisdesk.registry.urls")),
     path("staff/border/", include("crisisdesk.border.urls")),
     path("desk/", include("crisisdesk.border.desk_urls")),
+    path("sitrep/", include("crisisdesk.sitrep.urls")),
     path("staff/", include("crisisdesk.accounts.urls")),
     path("staff/", include("crisisdesk.common.urls")),
     path("staff/", RedirectView.as_view(pattern_name="registry:person_list"), name="staff_home"),

@@ -24,6 +24,8 @@ from crisisdesk.border.errors import BorderValidationError
 from crisisdesk.registry.api import router as registry_router
 from crisisdesk.registry.api import search_router as person_search_router
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
+from crisisdesk.sitrep.api import router as sitrep_router
+from crisisdesk.sitrep.errors import SitrepValidationError
 
 
 class ApiTokenAuth(HttpBearer):
@@ -68,6 +70,7 @@ api = NinjaAPI(
 api.add_router("/v1/registry/", registry_router)
 api.add_router("/v1/persons/", person_search_router)
 api.add_router("/v1/desk/", desk_router)
+api.add_router("/v1/sitrep/", sitrep_router)
 
 
 def _error(request, status: int, code: str, message: str, field: str | None = None, **extra):
@@ -82,6 +85,11 @@ def _registry_invalid(request, error: RegistryValidationError):
 
 @api.exception_handler(BorderValidationError)
 def _border_invalid(request, error: BorderValidationError):
+    return _error(request, 422, error.code.value, error.message, error.field)
+
+
+@api.exception_handler(SitrepValidationError)
+def _sitrep_invalid(request, error: SitrepValidationError):
     return _error(request, 422, error.code.value, error.message, error.field)
 
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "crisisdesk.accounts",
     "crisisdesk.border",
     "crisisdesk.registry",
+    "crisisdesk.sitrep",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,8 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "crisisdesk" / "locale"]
 LANGUAGE_COOKIE_NAME = "crisisdesk_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Our own additions to Django's locale formats (config/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -207,6 +210,12 @@ CRISISDESK_FIELD_KEYS: list[str] = env.list("CRISISDESK_FIELD_KEYS", default=[])
 # The crisis this deployment serves. Risk rules reference these defaults when created.
 CRISISDESK_CRISIS_COUNTRY = env("CRISISDESK_CRISIS_COUNTRY", default="UA")
 CRISISDESK_CRISIS_DATE = env("CRISISDESK_CRISIS_DATE", default="2022-02-24")
+# Sitrep (docs/subsystems/estimates.md): the share of the undecided and unknown that the upper
+# end of "want to stay" assumes; how long without contact counts as stale; how often the live
+# dashboard refreshes.
+CRISISDESK_SITREP_UNDECIDED_STAY_SHARE = env.float("CRISISDESK_SITREP_UNDECIDED_STAY_SHARE", default=0.5)
+CRISISDESK_SITREP_STALE_CONTACT_HOURS = env.int("CRISISDESK_SITREP_STALE_CONTACT_HOURS", default=48)
+CRISISDESK_SITREP_REFRESH_SECONDS = env.int("CRISISDESK_SITREP_REFRESH_SECONDS", default=60)
 
 # Public endpoints: requests per client per window.
 CRISISDESK_PUBLIC_RATE_LIMIT = env.int("CRISISDESK_PUBLIC_RATE_LIMIT", default=30)
@@ -242,5 +251,8 @@ LOGGING = {
         # never log bodies. See docs/subsystems/audit.md on PII.
         "django.request": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # The PDF renderer logs every page it lays out.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

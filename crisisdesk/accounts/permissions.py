@@ -40,6 +40,11 @@ class Permission(StrEnum):
     DESK_SYNC = "desk.sync"
     DESK_BOARD_VIEW = "desk.board"
     DESK_CONFLICT_REVIEW = "desk.conflict_review"
+    SITREP_VIEW = "sitrep.view"
+    SITREP_DRAFT = "sitrep.draft"
+    SITREP_CLEAR = "sitrep.clear"
+    SITREP_DISTRIBUTE = "sitrep.distribute"
+    PARTNER_FIGURE_ADD = "sitrep.partner_figure_add"
 
 
 _P = Permission
@@ -63,6 +68,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.ROSTER_MANAGE,
             _P.DESK_BOARD_VIEW,
             _P.DESK_CONFLICT_REVIEW,
+            _P.SITREP_VIEW,
+            _P.SITREP_DRAFT,
+            _P.SITREP_CLEAR,
+            _P.SITREP_DISTRIBUTE,
+            _P.PARTNER_FIGURE_ADD,
         }
     ),
     Role.CONSULAR_OFFICER: frozenset(
@@ -74,14 +84,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.STATUS_EVENT_ADD,
             _P.AUDIT_VIEW_PERSON,
             *_DESK_STAFF,
+            _P.SITREP_VIEW,
+            _P.PARTNER_FIGURE_ADD,
         }
     ),
     # Border officers record what they see at the crossing; contact details and the
     # audit trail are need-to-know and stay with the consular desk.
-    Role.BORDER_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_CREATE, _P.STATUS_EVENT_ADD, *_DESK_STAFF}),
-    Role.CASE_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_VIEW_CONTACT, _P.POST_VIEW}),
-    Role.LOGISTICS_OFFICER: frozenset({_P.POST_VIEW}),
-    Role.DIPLOMAT: frozenset({_P.POST_VIEW}),
+    Role.BORDER_OFFICER: frozenset(
+        {_P.PERSON_VIEW, _P.PERSON_CREATE, _P.STATUS_EVENT_ADD, *_DESK_STAFF, _P.SITREP_VIEW}
+    ),
+    Role.CASE_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_VIEW_CONTACT, _P.POST_VIEW, _P.SITREP_VIEW}),
+    # Without person.view they read the sitrep as another ministry would: no names.
+    Role.LOGISTICS_OFFICER: frozenset({_P.POST_VIEW, _P.SITREP_VIEW}),
+    Role.DIPLOMAT: frozenset({_P.POST_VIEW, _P.SITREP_VIEW}),
 }
 
 

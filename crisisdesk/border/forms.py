@@ -6,13 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from crisisdesk.accounts.models import User
 from crisisdesk.accounts.permissions import ROLE_PERMISSIONS, Permission
 from crisisdesk.border.models import CrossingPoint, Post
-
-
-class _DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self):
-        super().__init__(format="%Y-%m-%dT%H:%M")
+from crisisdesk.common.forms import DateTimeLocalInput
 
 
 class PostOpenForm(forms.ModelForm):
@@ -28,7 +22,7 @@ class PostOpenForm(forms.ModelForm):
     class Meta:
         model = Post
         fields = ["mission", "kind", "name", "city", "country", "latitude", "longitude", "opened_at", "note"]
-        widgets = {"opened_at": _DateTimeInput()}
+        widgets = {"opened_at": DateTimeLocalInput()}
         labels = {"mission": _("Mission"), "latitude": _("Latitude"), "longitude": _("Longitude")}
 
     def __init__(self, *args, **kwargs):
@@ -59,8 +53,8 @@ def _shift_workers():
 class ShiftForm(forms.Form):
     point = forms.ModelChoiceField(label=_("Crossing point"), queryset=CrossingPoint.objects.order_by("name"))
     officer = forms.ModelChoiceField(label=_("Officer"), queryset=User.objects.none())
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=_DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"])
-    ends_at = forms.DateTimeField(label=_("Ends"), widget=_DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

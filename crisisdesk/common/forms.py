@@ -27,3 +27,13 @@ class BootstrapFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date-and-time picker, in the minute precision staff type."""
+
+    input_type = "datetime-local"
+    input_formats = ["%Y-%m-%dT%H:%M"]
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")

@@ -46,6 +46,11 @@ class AuditEvent(AppendOnlyModel):
         DESK_EVENT_RECEIVED = "desk.event_received", _("Received an event from a field device")
         CHECK_IN_RECORDED = "desk.check_in", _("Checked a person in as crossed")
         DESK_CONFLICT_RESOLVED = "desk.conflict_resolved", _("Resolved a border-desk conflict")
+        SITREP_VIEWED = "sitrep.viewed", _("Viewed a situation report")
+        SITREP_SNAPSHOT_SAVED = "sitrep.snapshot_saved", _("Saved a sitrep snapshot")
+        SITREP_SNAPSHOT_CLEARED = "sitrep.snapshot_cleared", _("Cleared a sitrep snapshot")
+        SITREP_SNAPSHOT_DISTRIBUTED = "sitrep.snapshot_distributed", _("Distributed a sitrep snapshot")
+        PARTNER_FIGURE_ADDED = "sitrep.partner_figure", _("Entered a partner's crossing figure")
 
     class Channel(models.TextChoices):
         WEB = "web", _("Staff web")

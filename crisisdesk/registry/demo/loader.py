@@ -63,6 +63,7 @@ from crisisdesk.registry.services import (
     persons_insert,
     update_token_digest,
 )
+from crisisdesk.sitrep.demo import sitrep_demo_ensure
 
 DEMO_ACTOR_LABEL = "demo scenario"
 HOUSEHOLDS_PER_TRANSACTION = 250
@@ -199,6 +200,8 @@ def demo_load(
     ]
     for start in range(0, len(households), batch):
         _insert_batch(households[start : start + batch], origin=origin, rules=rules, staff=staff, points=points)
+    # The partner figures are dated in 2022, so the snapshots happen in the partner's present.
+    sitrep_demo_ensure(origin=origin, chief=staff["chief"], clearer=staff["admin"], consul=staff[CONSUL])
     counts = demo_counts()
     audit_record(
         actor=None,

@@ -1,0 +1,539 @@
+"""The sitrep's figures, as the data stood at a moment (`as_of`), in stable language-neutral keys.
+
+Reproducible by construction: every count reads only what had been *recorded* by `as_of`
+(timeline events by `recorded_at`, desk records by when the server received them, partner
+figures by when they were entered), so the sitrep of a past moment, computed today, gives
+the numbers a snapshot took then. Persons' registry attributes that keep no history
+(citizenships, vulnerabilities, households, risk flags) are counted at their present values
+for the persons registered by then; docs/subsystems/estimates.md says so.
+
+Fast at national scale because the present is denormalised on `Person` (status, intent,
+region): the figures of the persons whose timeline has nothing recorded after `as_of` are
+one GROUP BY over those columns, and only the persons changed since are re-derived from
+their timelines. A sitrep of now re-derives nobody.
+
+This module reads for the sitrep app only; it checks no permission and audits nothing —
+`selectors.sitrep_for` does both.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from crisisdesk.border.models import (
+    CrossingPoint,
+    CrossingStatusChange,
+    DeskConflict,
+    Direction,
+    Post,
+    Shift,
+    Tally,
+)
+from crisisdesk.registry.models import (
+    Citizenship,
+    Household,
+    Intent,
+    Person,
+    RiskFlag,
+    StatusEvent,
+    StatusKind,
+    Vulnerability,
+)
+from crisisdesk.registry.services import CLOCK_SKEW_ALLOWANCE, derive_current_status
+from crisisdesk.sitrep.estimates import chapman, count_range
+from crisisdesk.sitrep.models import PartnerFigure
+
+SCHEMA_VERSION = 1
+# Where a person stands once they have left the crisis country (or can no longer be helped in it).
+DEPARTED = frozenset({StatusKind.CROSSED, StatusKind.ARRIVED_HOME, StatusKind.DECEASED})
+# Timeline entries that are not a sign of life from the person or of contact with them.
+NOT_CONTACT = (StatusKind.MISSING, StatusKind.DECEASED, StatusKind.ENTERED_IN_ERROR)
+CHANGED_CHUNK = 2000
+PERSONS_OF_CONCERN_LIMIT = 50
+# The per-day figures (crossings per point per day, status over time) cover at most this many days.
+CHART_DAYS = 31
+
+
+@dataclass(frozen=True, slots=True)
+class SitrepWindow:
+    as_of: datetime
+    # "In total" starts here: the crisis date (CRISISDESK_CRISIS_DATE) unless asked otherwise.
+    start: datetime
+
+    @classmethod
+    def ending(cls, as_of: datetime | None = None, start: datetime | None = None) -> SitrepWindow:
+        as_of = as_of or timezone.now()
+        if start is None:
+            crisis_day = date.fromisoformat(settings.CRISISDESK_CRISIS_DATE)
+            start = timezone.make_aware(datetime.combine(crisis_day, time.min))
+        return cls(as_of=as_of, start=min(start, as_of))
+
+
+def _settings_share() -> float:
+    return settings.CRISISDESK_SITREP_UNDECIDED_STAY_SHARE
+
+
+def _stale_hours() -> int:
+    return settings.CRISISDESK_SITREP_STALE_CONTACT_HOURS
+
+
+def _day(moment: datetime) -> str:
+    return timezone.localtime(moment).date().isoformat()
+
+
+def sitrep_figures(*, window: SitrepWindow, include_persons: bool = False) -> dict:
+    """Every figure of the sitrep at `window.as_of`. `include_persons` adds the named list of
+    persons of concern (internal audience only; the caller decides)."""
+    as_of = window.as_of
+    state = _PersonsAsOf(as_of)
+    registry = state.registry_figures()
+    charted = ChartDays.of(window)
+    crossed = _crossed_figures(window, state, charted)
+    remaining = _remaining_figures(state, crossed)
+    figures = {
+        "schema": SCHEMA_VERSION,
+        "as_of": as_of.isoformat(),
+        "window_start": window.start.isoformat(),
+        "registry": registry,
+        "crossed": crossed,
+        "remaining": remaining,
+        "intent": _intent_figures(state),
+        "status_over_time": _status_over_time(window, charted, state),
+        "posture": _posture(as_of),
+    }
+    if include_persons:
+        figures["persons_of_concern"] = state.persons_of_concern()
+    return figures
+
+
+class _PersonsAsOf:
+    """Who was registered at `as_of`, and where each stood then (status, intent, region)."""
+
+    def __init__(self, as_of: datetime):
+        self.as_of = as_of
+        # Anything recorded after the moment? If not (a sitrep of now), no query needs a time filter.
+        self.late_persons = Person.objects.filter(created_at__gt=as_of).exists()
+        self.late_events = StatusEvent.objects.filter(recorded_at__gt=as_of).exists()
+        self.persons = Person.objects.filter(created_at__lte=as_of) if self.late_persons else Person.objects.all()
+        self.cube: Counter[tuple[str, str, str]] = Counter()
+        self.changed_states: dict[int, tuple[str, str, str]] = {}
+        self._build_cube()
+
+    def _changed_ids_query(self):
+        # An event recorded before the moment may still be dated after it (a device clock
+        # within the allowance), so those persons are re-derived too.
+        return (
+            StatusEvent.objects.filter(recorded_at__gt=self.as_of - CLOCK_SKEW_ALLOWANCE)
+            .filter(Q(recorded_at__gt=self.as_of) | Q(occurred_at__gt=self.as_of))
+            .values("person_id")
+        )
+
+    def _build_cube(self) -> None:
+        unchanged = self.persons.order_by()
+        if self.late_events or self.late_persons:
+            unchanged = unchanged.exclude(id__in=self._changed_ids_query())
+        for status, intent, region, count in (
+            unchanged.values_list("current_status", "intent", "region").annotate(n=Count("id")).order_by()
+        ):
+            self.cube[(status, intent, region)] += count
+        if not (self.late_events or self.late_persons):
+            return
+        changed = list(
+            self.persons.filter(id__in=self._changed_ids_query()).order_by().values_list("id", "intent", "region")
+        )
+        for start in range(0, len(changed), CHANGED_CHUNK):
+            self._rederive(changed[start : start + CHANGED_CHUNK])
+
+    def _rederive(self, persons: list[tuple[int, str, str]]) -> None:
+        timelines: dict[int, list[StatusEvent]] = defaultdict(list)
+        for event in StatusEvent.objects.filter(person_id__in=[pk for pk, _intent, _region in persons]).only(
+            "id", "person_id", "kind", "occurred_at", "recorded_at", "corrects_id", "data"
+        ):
+            timelines[event.person_id].append(event)
+        for pk, intent_now, region_now in persons:
+            events = timelines[pk]
+            known = [e for e in events if e.recorded_at <= self.as_of and e.occurred_at <= self.as_of]
+            status, _at = derive_current_status(known)
+            intent = _value_at(
+                events, known, StatusKind.INTENT_CHANGED, now_value=intent_now, after_key="to", before_key="from"
+            )
+            region = _value_at(
+                events,
+                known,
+                StatusKind.LOCATION_UPDATED,
+                now_value=region_now,
+                after_key="region",
+                before_key="from_region",
+            )
+            self.changed_states[pk] = (status, intent, region)
+            self.cube[(status, intent, region)] += 1
+
+    # ---- figures over the cube --------------------------------------------------------------
+
+    def count(self, predicate=lambda status, intent, region: True) -> int:
+        return sum(n for (status, intent, region), n in self.cube.items() if predicate(status, intent, region))
+
+    def by(self, axis: int, predicate=lambda status, intent, region: True) -> dict[str, int]:
+        totals: Counter[str] = Counter()
+        for key, n in self.cube.items():
+            if predicate(*key):
+                totals[key[axis]] += n
+        return dict(totals.most_common())
+
+    def registry_figures(self) -> dict:
+        stale_hours = _stale_hours()
+        return {
+            "registered": self.count(),
+            "households": self._households(),
+            "vulnerable": self._attribute_persons(Vulnerability),
+            "contact_stale": self._contact_stale(stale_hours),
+            "contact_stale_hours": stale_hours,
+            "by_status": self.by(0),
+            "by_region": self.by(2),
+            "by_intent": self.by(1),
+            "by_citizenship": self._citizenships(),
+            "dual": self._dual_citizenships(),
+            "risk_groups": self._risk_groups(),
+        }
+
+    def _households(self) -> int:
+        return Household.objects.filter(created_at__lte=self.as_of).count()
+
+    def _attribute_rows(self, model):
+        rows = model.objects.all()
+        if self.late_persons:
+            rows = rows.filter(person__created_at__lte=self.as_of)
+        return rows.order_by()
+
+    def _attribute_persons(self, model) -> int:
+        return self._attribute_rows(model).values("person_id").distinct().count()
+
+    def _citizenships(self) -> dict[str, int]:
+        rows = self._attribute_rows(Citizenship).values_list("country").annotate(n=Count("id"))
+        return dict(sorted(rows, key=lambda row: (-row[1], row[0])))
+
+    def _dual_citizenships(self) -> dict[str, int]:
+        """Persons holding more than one citizenship, by the combination ("IL+UA")."""
+        holders = (
+            self._attribute_rows(Citizenship)
+            .values("person_id")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .values_list("person_id", flat=True)
+        )
+        combos: dict[int, list[str]] = defaultdict(list)
+        for person_id, country in (
+            Citizenship.objects.filter(person_id__in=holders).order_by().values_list("person_id", "country")
+        ):
+            combos[person_id].append(country)
+        counted = Counter("+".join(sorted(countries)) for countries in combos.values())
+        return dict(sorted(counted.items(), key=lambda row: (-row[1], row[0])))
+
+    def _risk_groups(self) -> dict[str, int]:
+        rows = self._attribute_rows(RiskFlag).values_list("rule__code").annotate(n=Count("id"))
+        return dict(sorted(rows, key=lambda row: (-row[1], row[0])))
+
+    def _contact_stale(self, hours: int) -> int:
+        """Registered persons with nothing on their timeline in the last `hours` (registering counts)."""
+        heard = StatusEvent.objects.filter(
+            occurred_at__gt=self.as_of - timedelta(hours=hours), occurred_at__lte=self.as_of
+        ).exclude(kind__in=NOT_CONTACT)
+        if self.late_events:
+            heard = heard.filter(recorded_at__lte=self.as_of)
+        if self.late_persons:
+            heard = heard.filter(person__created_at__lte=self.as_of)
+        return self.count() - heard.order_by().values("person_id").distinct().count()
+
+    def departed(self, status: str) -> bool:
+        return status in DEPARTED
+
+    def persons_of_concern(self) -> list[dict]:
+        """Persons missing at `as_of`: the internal sitrep's one named list."""
+        missing_now = self.persons.filter(current_status=StatusKind.MISSING).exclude(id__in=self.changed_states)
+        ids = list(missing_now.order_by("id").values_list("id", flat=True)[: PERSONS_OF_CONCERN_LIMIT * 2])
+        ids += [pk for pk, (status, _i, _r) in self.changed_states.items() if status == StatusKind.MISSING]
+        persons = Person.objects.filter(id__in=ids).select_related("registration").order_by("family_name", "id")
+        return [
+            {
+                "id": person.pk,
+                "reference": person.registration.reference_display if person.registration else "",
+                "name": person.full_name,
+                "region": self.changed_states.get(person.pk, (None, None, person.region))[2],
+            }
+            for person in persons[:PERSONS_OF_CONCERN_LIMIT]
+        ]
+
+
+def _value_at(events, known, kind: str, *, now_value: str, after_key: str, before_key: str) -> str:
+    """A field's value at the moment, from the timeline entries that record its changes: the
+    last change known by then, else the value before the first change after it, else now's."""
+    changes = sorted((e for e in events if e.kind == kind), key=lambda e: (e.occurred_at, e.pk))
+    known_ids = {e.pk for e in known}
+    before = [e for e in changes if e.pk in known_ids and after_key in e.data]
+    if before:
+        return before[-1].data[after_key]
+    later = [e for e in changes if e.pk not in known_ids and before_key in e.data]
+    if later:
+        return later[0].data[before_key]
+    return now_value
+
+
+# ---- crossings ------------------------------------------------------------------------------
+
+# Crossings seen by staff: a desk check-in (which puts a "crossed" entry on the timeline), or a
+# crossing staff entered. What a person reports through their private link is not verified.
+VERIFIED_SOURCES = (StatusEvent.Source.BORDER_DESK, StatusEvent.Source.STAFF, StatusEvent.Source.API)
+
+
+def _crossings(as_of: datetime):
+    """Crossings out on the timeline as known at `as_of`, less those marked entered in error by then."""
+    return (
+        StatusEvent.objects.filter(kind=StatusKind.CROSSED, occurred_at__lte=as_of, recorded_at__lte=as_of)
+        .exclude(corrections__recorded_at__lte=as_of)
+        .order_by()
+    )
+
+
+def _verified(as_of: datetime):
+    return _crossings(as_of).filter(source__in=VERIFIED_SOURCES)
+
+
+def _partner_total(*, start: datetime, as_of: datetime) -> int:
+    """The largest count any one partner gave for the window: partners count the same people
+    we do, so their figures are alternatives to ours, never added to them."""
+    per_source: Counter[str] = Counter()
+    for source, crossed in PartnerFigure.objects.filter(
+        period_start__gte=start, period_end__lte=as_of, entered_at__lte=as_of
+    ).values_list("source", "crossed"):
+        per_source[source.strip().casefold()] += crossed
+    return max(per_source.values(), default=0)
+
+
+def _tallies(start: datetime, as_of: datetime):
+    return Tally.objects.filter(
+        direction=Direction.OUT, counted_at__gte=start, counted_at__lte=as_of, desk_event__received_at__lte=as_of
+    ).order_by()
+
+
+def _crossed_in(start: datetime, as_of: datetime) -> dict:
+    identified = _verified(as_of).filter(occurred_at__gte=start).values("person_id").distinct().count()
+    tallied = _tallies(start, as_of).aggregate(n=Sum("nationals"))["n"] or 0
+    # A self-report that staff later confirmed is one identified crossing, not two.
+    unconfirmed = (
+        _crossings(as_of)
+        .filter(source=StatusEvent.Source.SELF_SERVICE, occurred_at__gte=start)
+        .exclude(person_id__in=_verified(as_of).values("person_id"))
+    )
+    self_reported = unconfirmed.values("person_id").distinct().count()
+    partner = _partner_total(start=start, as_of=as_of)
+    own = identified + tallied + self_reported
+    return {
+        "identified": identified,
+        "tallied": tallied,
+        "self_reported": self_reported,
+        "partner": partner,
+        "range": [identified, max(own, partner)],
+    }
+
+
+def _crossed_figures(window: SitrepWindow, state: _PersonsAsOf, charted: ChartDays) -> dict:
+    as_of = window.as_of
+    total = _crossed_in(window.start, as_of)
+    total["last_24h"] = _crossed_in(max(window.start, as_of - timedelta(hours=24)), as_of)
+    total["last_72h"] = _crossed_in(max(window.start, as_of - timedelta(hours=72)), as_of)
+    total["returned"] = state.count(lambda status, intent, region: status == StatusKind.RETURNED)
+    total["per_point_day"] = _per_point_day(SitrepWindow(as_of=as_of, start=charted.start))
+    total["days"] = charted.days
+    return total
+
+
+def _days(start: datetime, as_of: datetime) -> list[str]:
+    first, last = timezone.localtime(start).date(), timezone.localtime(as_of).date()
+    return [(first + timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class ChartDays:
+    """The days the per-day figures cover: up to the last day anything was recorded happening
+    (a sitrep long after the crisis has no empty weeks to draw), at most the last CHART_DAYS."""
+
+    start: datetime
+    days: list[str]
+
+    @classmethod
+    def of(cls, window: SitrepWindow) -> ChartDays:
+        as_of = window.as_of
+        latest = [
+            _crossings(as_of).aggregate(at=Max("occurred_at"))["at"],
+            Person.objects.filter(created_at__lte=as_of).aggregate(at=Max("created_at"))["at"],
+            _tallies(window.start, as_of).aggregate(at=Max("counted_at"))["at"],
+        ]
+        end = min(as_of, max((at for at in latest if at is not None), default=window.start))
+        end = max(end, window.start)
+        day_start = timezone.localtime(end).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = max(window.start, day_start - timedelta(days=CHART_DAYS - 1))
+        return cls(start=start, days=_days(start, end))
+
+
+def _per_point_day(window: SitrepWindow) -> list[dict]:
+    tz = timezone.get_current_timezone()
+    identified = {
+        (code or "", day.isoformat()): n
+        for code, day, n in _verified(window.as_of)
+        .filter(occurred_at__gte=window.start)
+        .annotate(day=TruncDate("occurred_at", tzinfo=tz))
+        .values_list("crossing_point__code", "day")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by()
+    }
+    tallied = {
+        (code, day.isoformat()): n
+        for code, day, n in _tallies(window.start, window.as_of)
+        .annotate(day=TruncDate("counted_at", tzinfo=tz))
+        .values_list("point__code", "day")
+        .annotate(n=Sum("nationals"))
+        .order_by()
+    }
+    keys = sorted(set(identified) | set(tallied), key=lambda key: (key[1], key[0]))
+    return [
+        {
+            "point": code,
+            "day": day,
+            "identified": identified.get((code, day), 0),
+            "tallied": tallied.get((code, day), 0),
+        }
+        for code, day in keys
+    ]
+
+
+# ---- remaining in the country, intent ---------------------------------------------------------
+
+
+def _remaining_figures(state: _PersonsAsOf, crossed: dict) -> dict:
+    """Registered and not departed, plus Chapman's estimate of the nationals on neither list.
+
+    List 1 is the registry as it stood before each crossing: everyone registered by `as_of`
+    except those first registered when they crossed (at a desk, or by staff afterwards).
+    List 2 is everyone seen crossing out by staff. On both: those seen who had registered before.
+    """
+    registered = state.count()
+    not_departed = state.count(lambda status, intent, region: status not in DEPARTED)
+    first_crossings = (
+        _verified(state.as_of)
+        .filter(person__in=state.persons)
+        .values("person_id", "person__created_at")
+        .annotate(first=Min("occurred_at"))
+    )
+    n2 = first_crossings.count()
+    m = first_crossings.filter(first__gt=F("person__created_at")).count()
+    n1 = registered - (n2 - m)
+    estimate = chapman(n1=n1, n2=n2, m=m)
+    unseen = round(estimate.unseen) if n2 else 0
+    unseen_low, unseen_high = (round(bound) for bound in estimate.unseen_interval) if n2 else (0, 0)
+    # Unnamed nationals tallied crossing out may be among the unseen: the low end takes them off.
+    tallied = crossed["tallied"]
+    return {
+        "estimate": not_departed + unseen,
+        "range": [not_departed + max(0, unseen_low - tallied), not_departed + unseen_high],
+        "registered_not_departed": not_departed,
+        "unregistered": unseen,
+        "capture_recapture": {
+            "n1": n1,
+            "n2": n2,
+            "m": m,
+            "chapman": round(estimate.estimate, 1),
+            "interval": [round(estimate.interval[0], 1), round(estimate.interval[1], 1)],
+            "reliable": estimate.reliable,
+        },
+    }
+
+
+def _intent_figures(state: _PersonsAsOf) -> dict:
+    inside = state.by(1, lambda status, intent, region: status not in DEPARTED)
+    counts = {choice: inside.get(choice, 0) for choice in Intent.values}
+    share = _settings_share()
+    stay_range = count_range(
+        certain=counts[Intent.STAY], uncertain=counts[Intent.UNDECIDED] + counts[Intent.UNKNOWN], share=share
+    )
+    return {**counts, "stay_range": list(stay_range), "undecided_share": share, "population": sum(counts.values())}
+
+
+def _status_over_time(window: SitrepWindow, charted: ChartDays, state: _PersonsAsOf) -> list[dict]:
+    """Per day of the (charted) window: registered by its end, crossed out by its end (first
+    crossing of each person on their timeline), and the difference, still inside as far as we know."""
+    as_of = window.as_of
+    tz = timezone.get_current_timezone()
+    days = charted.days
+    before_window = state.persons.filter(created_at__lt=charted.start).count()
+    registered_per_day = dict(
+        state.persons.filter(created_at__gte=charted.start)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    crossings = StatusEvent.objects.filter(
+        kind=StatusKind.CROSSED, occurred_at__lte=as_of, recorded_at__lte=as_of
+    ).exclude(corrections__recorded_at__lte=as_of)
+    first_crossed = Counter(
+        _day(first)
+        for first in crossings.values("person_id").annotate(first=Min("occurred_at")).values_list("first", flat=True)
+    )
+    crossed_before = sum(n for day, n in first_crossed.items() if day < days[0])
+    rows, registered, crossed = [], before_window, crossed_before
+    for day in days:
+        registered += registered_per_day.get(date.fromisoformat(day), 0)
+        crossed += first_crossed.get(day, 0)
+        rows.append({"day": day, "registered": registered, "crossed": crossed, "inside": registered - crossed})
+    return rows
+
+
+# ---- posture ------------------------------------------------------------------------------------
+
+
+def _posture(as_of: datetime) -> dict:
+    """Posts open at the moment and the staff on shift at each, points with a shift in the last
+    24 h and each point's reported status then, and the desk conflicts still open."""
+    running = Shift.objects.filter(started_at__lte=as_of).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=as_of))
+    on_shift_at_point = Counter(running.values_list("point_id", flat=True))
+    covered = set(
+        Shift.objects.filter(started_at__lte=as_of)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=as_of - timedelta(hours=24)))
+        .values_list("point_id", flat=True)
+    )
+    reported = {}
+    for change in CrossingStatusChange.objects.filter(changed_at__lte=as_of).order_by("changed_at", "id"):
+        reported[change.point_id] = change
+    points = []
+    post_staff: Counter[int] = Counter()
+    for point in CrossingPoint.objects.order_by("name"):
+        change = reported.get(point.pk)
+        points.append(
+            {
+                "code": point.code,
+                "name": f"{point.name} – {point.name_far_side}",
+                "status": change.status if change else point.Status.OPEN,
+                "wait_minutes": change.expected_wait_minutes if change else None,
+                "on_shift": on_shift_at_point[point.pk],
+                "covered_24h": point.pk in covered,
+            }
+        )
+        if point.post_id:
+            post_staff[point.post_id] += on_shift_at_point[point.pk]
+    posts = [
+        {"name": post.name, "city": post.city, "kind": post.kind, "on_shift": post_staff[post.pk]}
+        for post in Post.objects.filter(opened_at__lte=as_of)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=as_of))
+        .order_by("opened_at")
+    ]
+    conflicts = DeskConflict.objects.filter(detected_at__lte=as_of).filter(
+        Q(resolved_at__isnull=True) | Q(resolved_at__gt=as_of)
+    )
+    return {"posts": posts, "points": points, "open_conflicts": conflicts.count()}

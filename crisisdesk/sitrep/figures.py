@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from crisisdesk.border.models import (
@@ -349,7 +349,7 @@ def _crossed_figures(window: SitrepWindow, state: _PersonsAsOf, charted: ChartDa
     total["last_24h"] = _crossed_in(max(window.start, as_of - timedelta(hours=24)), as_of)
     total["last_72h"] = _crossed_in(max(window.start, as_of - timedelta(hours=72)), as_of)
     total["returned"] = state.count(lambda status, intent, region: status == StatusKind.RETURNED)
-    total["per_point_day"] = _per_point_day(SitrepWindow(as_of=as_of, start=charted.start))
+    total["per_point_day"] = _per_point_day(SitrepWindow(as_of=as_of, start=charted.start), charted.days)
     total["days"] = charted.days
     return total
 
@@ -382,25 +382,51 @@ class ChartDays:
         return cls(start=start, days=_days(start, end))
 
 
-def _per_point_day(window: SitrepWindow) -> list[dict]:
-    tz = timezone.get_current_timezone()
-    identified = {
-        (code or "", day.isoformat()): n
-        for code, day, n in _verified(window.as_of)
-        .filter(occurred_at__gte=window.start)
-        .annotate(day=TruncDate("occurred_at", tzinfo=tz))
-        .values_list("crossing_point__code", "day")
-        .annotate(n=Count("person_id", distinct=True))
-        .order_by()
+def _day_bounds(days: list[str]) -> list[tuple[str, datetime, datetime]]:
+    """Each day with its start and end in the server's time zone. Days are counted by comparing
+    with these bounds, in one pass of the database's own comparisons: truncating each row's
+    time to a date would call a Python function per row on SQLite."""
+    bounds = []
+    for day in days:
+        start = timezone.make_aware(datetime.combine(date.fromisoformat(day), time.min))
+        bounds.append(
+            (day, start, timezone.make_aware(datetime.combine(date.fromisoformat(day) + timedelta(days=1), time.min)))
+        )
+    return bounds
+
+
+def _per_day(queryset, *, field: str, group: str, aggregate, bounds) -> dict[tuple[str, str], int]:
+    """`aggregate(filter=…)` of `queryset` per value of `group` and per day of `bounds`."""
+    if not bounds:
+        return {}
+    per_day = {
+        f"d{number}": aggregate(filter=Q(**{f"{field}__gte": start, f"{field}__lt": end}))
+        for number, (_day, start, end) in enumerate(bounds)
     }
-    tallied = {
-        (code, day.isoformat()): n
-        for code, day, n in _tallies(window.start, window.as_of)
-        .annotate(day=TruncDate("counted_at", tzinfo=tz))
-        .values_list("point__code", "day")
-        .annotate(n=Sum("nationals"))
-        .order_by()
-    }
+    counts = {}
+    for row in queryset.values(group).annotate(**per_day).order_by():
+        for number, (day, _start, _end) in enumerate(bounds):
+            if row[f"d{number}"]:
+                counts[(row[group] or "", day)] = row[f"d{number}"]
+    return counts
+
+
+def _per_point_day(window: SitrepWindow, days: list[str]) -> list[dict]:
+    bounds = _day_bounds(days)
+    identified = _per_day(
+        _verified(window.as_of).filter(occurred_at__gte=window.start),
+        field="occurred_at",
+        group="crossing_point__code",
+        aggregate=lambda **kw: Count("person_id", distinct=True, **kw),
+        bounds=bounds,
+    )
+    tallied = _per_day(
+        _tallies(window.start, window.as_of),
+        field="counted_at",
+        group="point__code",
+        aggregate=lambda **kw: Sum("nationals", **kw),
+        bounds=bounds,
+    )
     keys = sorted(set(identified) | set(tallied), key=lambda key: (key[1], key[0]))
     return [
         {
@@ -469,30 +495,41 @@ def _status_over_time(window: SitrepWindow, charted: ChartDays, state: _PersonsA
     """Per day of the (charted) window: registered by its end, crossed out by its end (first
     crossing of each person on their timeline), and the difference, still inside as far as we know."""
     as_of = window.as_of
-    tz = timezone.get_current_timezone()
     days = charted.days
+    bounds = _day_bounds(days)
     before_window = state.persons.filter(created_at__lt=charted.start).count()
-    registered_per_day = dict(
-        state.persons.filter(created_at__gte=charted.start)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .order_by()
+    registered_per_day = state.persons.filter(created_at__gte=charted.start).order_by().aggregate(
+        **{
+            f"d{number}": Count("id", filter=Q(created_at__gte=start, created_at__lt=end))
+            for number, (_day, start, end) in enumerate(bounds)
+        }
     )
     crossings = StatusEvent.objects.filter(
         kind=StatusKind.CROSSED, occurred_at__lte=as_of, recorded_at__lte=as_of
     ).exclude(corrections__recorded_at__lte=as_of)
-    first_crossed = Counter(
-        _day(first)
-        for first in crossings.values("person_id").annotate(first=Min("occurred_at")).values_list("first", flat=True)
-    )
-    crossed_before = sum(n for day, n in first_crossed.items() if day < days[0])
-    rows, registered, crossed = [], before_window, crossed_before
-    for day in days:
-        registered += registered_per_day.get(date.fromisoformat(day), 0)
-        crossed += first_crossed.get(day, 0)
+    # Each person's first crossing, then how many of those fall before each day's end, in SQL.
+    firsts = crossings.order_by().values("person_id").annotate(first=Min("occurred_at")).values("first")
+    crossed_by = _cumulative_counts(firsts, ends=[end for _day, _start, end in bounds])
+    rows, registered = [], before_window
+    for number, day in enumerate(days):
+        registered += registered_per_day.get(f"d{number}") or 0
+        crossed = crossed_by[number]
         rows.append({"day": day, "registered": registered, "crossed": crossed, "inside": registered - crossed})
     return rows
+
+
+def _cumulative_counts(moments_query, *, ends: list[datetime]) -> list[int]:
+    """How many of the moments `moments_query` selects (its one column, `first`) lie before
+    each end: one pass over an aggregate, which the ORM cannot aggregate again."""
+    if not ends:
+        return []
+    sql, params = moments_query.query.sql_with_params()
+    column = connection.ops.quote_name("first")
+    tallies = ", ".join(f"COALESCE(SUM(CASE WHEN firsts.{column} < %s THEN 1 ELSE 0 END), 0)" for _end in ends)
+    adapted = [connection.ops.adapt_datetimefield_value(end) for end in ends]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {tallies} FROM ({sql}) firsts", [*adapted, *params])  # noqa: S608 - our own SQL
+        return [int(value) for value in cursor.fetchone()]
 
 
 # ---- posture ------------------------------------------------------------------------------------

@@ -498,11 +498,15 @@ def _status_over_time(window: SitrepWindow, charted: ChartDays, state: _PersonsA
     days = charted.days
     bounds = _day_bounds(days)
     before_window = state.persons.filter(created_at__lt=charted.start).count()
-    registered_per_day = state.persons.filter(created_at__gte=charted.start).order_by().aggregate(
-        **{
-            f"d{number}": Count("id", filter=Q(created_at__gte=start, created_at__lt=end))
-            for number, (_day, start, end) in enumerate(bounds)
-        }
+    registered_per_day = (
+        state.persons.filter(created_at__gte=charted.start)
+        .order_by()
+        .aggregate(
+            **{
+                f"d{number}": Count("id", filter=Q(created_at__gte=start, created_at__lt=end))
+                for number, (_day, start, end) in enumerate(bounds)
+            }
+        )
     )
     crossings = StatusEvent.objects.filter(
         kind=StatusKind.CROSSED, occurred_at__lte=as_of, recorded_at__lte=as_of

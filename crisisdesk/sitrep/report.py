@@ -227,6 +227,7 @@ def report_build(
                 "value": crossed["identified"],
                 "range": crossed["range"],
                 "method": method_text["crossed"],
+                "href": _registry_href(links, status=StatusKind.CROSSED),
             },
             {
                 "key": "remaining",
@@ -234,6 +235,7 @@ def report_build(
                 "value": remaining["estimate"],
                 "range": remaining["range"],
                 "method": method_text["remaining"],
+                "href": "",
             },
             {
                 "key": "intent_stay",
@@ -241,6 +243,7 @@ def report_build(
                 "value": intent["stay"],
                 "range": intent["stay_range"],
                 "method": method_text["intent_stay"],
+                "href": _registry_href(links, intent=Intent.STAY),
             },
         ],
         "registry": {

@@ -109,38 +109,47 @@ def sitrep_snapshot_save(
     raise IntegrityError("could not number the snapshot")
 
 
-def _locked(snapshot: SitrepSnapshot) -> SitrepSnapshot:
-    return SitrepSnapshot.objects.select_for_update().get(pk=snapshot.pk)
+def _snapshot_move(
+    *, actor, origin: Origin, snapshot: SitrepSnapshot, permission: Permission, to: str, by_field: str, action: str
+) -> SitrepSnapshot:
+    """One step of draft → cleared → distributed, from the state before `to` only."""
+    _require(actor, permission)
+    locked = SitrepSnapshot.objects.select_for_update().get(pk=snapshot.pk)
+    states = list(SitrepSnapshot.State.values)
+    if states.index(locked.state) != states.index(to) - 1:
+        raise SitrepValidationError(SitrepError.SNAPSHOT_STATE, "state")
+    if to == SitrepSnapshot.State.CLEARED and locked.created_by_id == actor.pk:
+        raise SitrepValidationError(SitrepError.CLEARER_IS_AUTHOR, "state")
+    locked.state = to
+    setattr(locked, f"{by_field}_by", actor)
+    setattr(locked, f"{by_field}_at", timezone.now())
+    locked.save(update_fields=["state", f"{by_field}_by", f"{by_field}_at"])
+    audit_record(actor=actor, origin=origin, action=action, target=locked, changes={"state": to})
+    return locked
 
 
 @transaction.atomic
 def sitrep_snapshot_clear(*, actor, origin: Origin, snapshot: SitrepSnapshot) -> SitrepSnapshot:
     """A second person clears a draft; from then on its figures never change."""
-    _require(actor, Permission.SITREP_CLEAR)
-    locked = _locked(snapshot)
-    if locked.state != SitrepSnapshot.State.DRAFT:
-        raise SitrepValidationError(SitrepError.SNAPSHOT_STATE, "state")
-    if locked.created_by_id == actor.pk:
-        raise SitrepValidationError(SitrepError.CLEARER_IS_AUTHOR, "state")
-    locked.state = SitrepSnapshot.State.CLEARED
-    locked.cleared_by, locked.cleared_at = actor, timezone.now()
-    locked.save(update_fields=["state", "cleared_by", "cleared_at"])
-    audit_record(
-        actor=actor, origin=origin, action=AuditEvent.Action.SITREP_SNAPSHOT_CLEARED, target=locked, changes={}
+    return _snapshot_move(
+        actor=actor,
+        origin=origin,
+        snapshot=snapshot,
+        permission=Permission.SITREP_CLEAR,
+        to=SitrepSnapshot.State.CLEARED,
+        by_field="cleared",
+        action=AuditEvent.Action.SITREP_SNAPSHOT_CLEARED,
     )
-    return locked
 
 
 @transaction.atomic
 def sitrep_snapshot_distribute(*, actor, origin: Origin, snapshot: SitrepSnapshot) -> SitrepSnapshot:
-    _require(actor, Permission.SITREP_DISTRIBUTE)
-    locked = _locked(snapshot)
-    if locked.state != SitrepSnapshot.State.CLEARED:
-        raise SitrepValidationError(SitrepError.SNAPSHOT_STATE, "state")
-    locked.state = SitrepSnapshot.State.DISTRIBUTED
-    locked.distributed_by, locked.distributed_at = actor, timezone.now()
-    locked.save(update_fields=["state", "distributed_by", "distributed_at"])
-    audit_record(
-        actor=actor, origin=origin, action=AuditEvent.Action.SITREP_SNAPSHOT_DISTRIBUTED, target=locked, changes={}
+    return _snapshot_move(
+        actor=actor,
+        origin=origin,
+        snapshot=snapshot,
+        permission=Permission.SITREP_DISTRIBUTE,
+        to=SitrepSnapshot.State.DISTRIBUTED,
+        by_field="distributed",
+        action=AuditEvent.Action.SITREP_SNAPSHOT_DISTRIBUTED,
     )
-    return locked

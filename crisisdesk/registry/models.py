@@ -205,6 +205,8 @@ class Person(models.Model):
             models.Index(fields=["current_status", "region"]),
             # The sitrep "as of" a moment asks who registered after it: usually nobody.
             models.Index(fields=["created_at"]),
+            # The sitrep counts everyone by status, intent and region from this index alone.
+            models.Index(fields=["current_status", "intent", "region", "created_at"], name="person_sitrep_cube"),
         ]
 
     def __str__(self) -> str:
@@ -365,7 +367,12 @@ class StatusEvent(AppendOnlyModel):
         ordering = ["occurred_at", "id"]
         indexes = [
             models.Index(fields=["person", "occurred_at"]),
-            models.Index(fields=["kind", "occurred_at"]),
+            # Covering for the sitrep's pass over every crossing: read from the index alone, not
+            # from a few hundred thousand rows scattered over the table.
+            models.Index(
+                fields=["kind", "occurred_at", "recorded_at", "source", "person", "crossing_point"],
+                name="status_event_kind_covering",
+            ),
             # For the sitrep: who changed since a moment (as-of figures), and who was heard
             # from lately (covering, so the freshness count reads the index alone).
             models.Index(fields=["recorded_at"]),

@@ -259,19 +259,28 @@ class _PersonsAsOf:
         )
         inner, params = holders.query.sql_with_params()
         quote = connection.ops.quote_name
+        lowest, highest, count, person = (quote(name) for name in ("lowest", "highest", "n", "person_id"))
+        counted: Counter[str] = Counter()
+        many: list[int] = []
         with connection.cursor() as cursor:
+            # One row per combination of two; one per person for the rare holders of three or more.
             cursor.execute(
-                f"SELECT {quote('lowest')}, {quote('highest')}, COUNT(*) FROM ({inner}) holders"  # noqa: S608 - our own SQL
-                f" WHERE {quote('n')} = 2 GROUP BY 1, 2",
+                f"SELECT {lowest}, {highest}, CASE WHEN {count} > 2 THEN {person} END, COUNT(*)"  # noqa: S608 - our own SQL
+                f" FROM ({inner}) holders GROUP BY 1, 2, 3",
                 params,
             )
-            counted = Counter({f"{lowest}+{highest}": n for lowest, highest, n in cursor.fetchall()})
-        many: dict[int, list[str]] = defaultdict(list)
-        for person_id, country in Citizenship.objects.filter(
-            person_id__in=holders.filter(n__gt=2).values("person_id")
-        ).values_list("person_id", "country"):
-            many[person_id].append(country)
-        counted.update("+".join(sorted(countries)) for countries in many.values())
+            for low, high, person_id, n in cursor.fetchall():
+                if person_id is None:
+                    counted[f"{low}+{high}"] += n
+                else:
+                    many.append(person_id)
+        countries: dict[int, list[str]] = defaultdict(list)
+        for start in range(0, len(many), CHANGED_CHUNK):
+            for person_id, country in Citizenship.objects.filter(
+                person_id__in=many[start : start + CHANGED_CHUNK]
+            ).values_list("person_id", "country"):
+                countries[person_id].append(country)
+        counted.update("+".join(sorted(held)) for held in countries.values())
         return dict(sorted(counted.items(), key=lambda row: (-row[1], row[0])))
 
     def _risk_groups(self) -> dict[str, int]:
@@ -357,7 +366,8 @@ def _crossings(as_of: datetime):
     # The corrected entries are few: read them along the index of `corrects` (a subquery lets
     # SQLite walk every entry recorded by then instead, a second per figure at a million
     # persons), and leave them out as a list.
-    corrections = StatusEvent.objects.filter(corrects__isnull=False).order_by()
+    # "> 0", not "IS NOT NULL": SQLite's planner walks the index only for the former.
+    corrections = StatusEvent.objects.filter(corrects_id__gt=0).order_by()
     rows = list(corrections.values_list("corrects_id", "recorded_at")[: CORRECTIONS_AS_LIST + 1])
     if len(rows) > CORRECTIONS_AS_LIST:
         corrected = corrections.filter(recorded_at__lte=as_of).values("corrects_id")

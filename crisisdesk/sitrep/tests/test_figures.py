@@ -164,3 +164,15 @@ def test_posture_counts_staff_on_shift_and_points_covered(scenario, users):
     assert (by_code["shehyni"]["on_shift"], by_code["shehyni"]["covered_24h"]) == (1, True)
     assert (by_code["rava"]["on_shift"], by_code["rava"]["covered_24h"]) == (0, False)
     assert shift.pk
+
+
+def test_citizenship_mix_counts_each_combination_once(db):
+    from crisisdesk.registry.tests.factories import person_registered
+
+    for citizenships in (("IL",), ("IL", "UA"), ("UA", "IL"), ("IL", "UA", "RU"), ("IL", "RU")):
+        person_registered(citizenships=citizenships)
+
+    registry = _figures(None)["registry"]
+
+    assert registry["dual"] == {"IL+UA": 2, "IL+RU": 1, "IL+RU+UA": 1}
+    assert registry["by_citizenship"] == {"IL": 5, "UA": 3, "RU": 2}

@@ -85,24 +85,22 @@ def _stale_hours() -> int:
     return settings.CRISISDESK_SITREP_STALE_CONTACT_HOURS
 
 
-def _day(moment: datetime) -> str:
-    return timezone.localtime(moment).date().isoformat()
-
-
 def sitrep_figures(*, window: SitrepWindow, include_persons: bool = False) -> dict:
     """Every figure of the sitrep at `window.as_of`. `include_persons` adds the named list of
     persons of concern (internal audience only; the caller decides)."""
     as_of = window.as_of
     state = _PersonsAsOf(as_of)
     registry = state.registry_figures()
-    charted = ChartDays.of(window)
+    corrected = _corrected(as_of)  # read once: every crossing figure leaves these out
+    charted = ChartDays.of(window, corrected)
     crossings = _crossing_pass(
         as_of,
+        corrected,
         starts=_window_starts(window),
         ends=[end for _day, _start, end in _day_bounds(charted.days)],
         late_persons=state.late_persons,
     )
-    crossed = _crossed_figures(window, state, charted, crossings)
+    crossed = _crossed_figures(window, state, charted, crossings, corrected)
     remaining = _remaining_figures(state, crossed, crossings)
     figures = {
         "schema": SCHEMA_VERSION,
@@ -298,9 +296,6 @@ class _PersonsAsOf:
             heard = heard.filter(person__created_at__lte=self.as_of)
         return self.count() - heard.order_by().values("person_id").distinct().count()
 
-    def departed(self, status: str) -> bool:
-        return status in DEPARTED
-
     def persons_of_concern(self) -> list[dict]:
         """Persons missing at `as_of`: the internal sitrep's one named list, by family name."""
         fields = ("id", "given_name", "family_name", "region", "registration__reference")
@@ -361,18 +356,21 @@ VERIFIED_SOURCES = (StatusEvent.Source.BORDER_DESK, StatusEvent.Source.STAFF, St
 CORRECTIONS_AS_LIST = 5000
 
 
-def _crossings(as_of: datetime):
-    """Crossings out on the timeline as known at `as_of`, less those marked entered in error by then."""
+def _corrected(as_of: datetime):
+    """The timeline entries marked entered in error by `as_of`: a list of ids when they are few
+    (the usual case), else a subquery."""
     # The corrected entries are few: read them along the index of `corrects` (a subquery lets
     # SQLite walk every entry recorded by then instead, a second per figure at a million
-    # persons), and leave them out as a list.
-    # "> 0", not "IS NOT NULL": SQLite's planner walks the index only for the former.
+    # persons). "> 0", not "IS NOT NULL": SQLite's planner walks the index only for the former.
     corrections = StatusEvent.objects.filter(corrects_id__gt=0).order_by()
     rows = list(corrections.values_list("corrects_id", "recorded_at")[: CORRECTIONS_AS_LIST + 1])
     if len(rows) > CORRECTIONS_AS_LIST:
-        corrected = corrections.filter(recorded_at__lte=as_of).values("corrects_id")
-    else:
-        corrected = [corrects_id for corrects_id, recorded_at in rows if recorded_at <= as_of]
+        return corrections.filter(recorded_at__lte=as_of).values("corrects_id")
+    return [corrects_id for corrects_id, recorded_at in rows if recorded_at <= as_of]
+
+
+def _crossings(as_of: datetime, corrected):
+    """Crossings out on the timeline as known at `as_of`, less the `corrected` ones."""
     return (
         StatusEvent.objects.filter(kind=StatusKind.CROSSED, occurred_at__lte=as_of, recorded_at__lte=as_of)
         .exclude(id__in=corrected)
@@ -380,8 +378,8 @@ def _crossings(as_of: datetime):
     )
 
 
-def _verified(as_of: datetime):
-    return _crossings(as_of).filter(source__in=VERIFIED_SOURCES)
+def _verified(as_of: datetime, corrected):
+    return _crossings(as_of, corrected).filter(source__in=VERIFIED_SOURCES)
 
 
 def _partner_total(*, start: datetime, as_of: datetime) -> int:
@@ -413,14 +411,14 @@ class _CrossingPass:
 
 
 def _crossing_pass(
-    as_of: datetime, *, starts: list[datetime], ends: list[datetime], late_persons: bool
+    as_of: datetime, corrected, *, starts: list[datetime], ends: list[datetime], late_persons: bool
 ) -> _CrossingPass:
     """Every crossing figure from one GROUP BY person over the crossings known at `as_of`, summed
     against each window start and day end in the same statement: the ORM would need a query
     per figure, each re-reading the same few hundred thousand timeline entries."""
     verified = Q(source__in=VERIFIED_SOURCES)
     per_person = (
-        _crossings(as_of)
+        _crossings(as_of, corrected)
         .values("person_id")
         .annotate(
             first_any=Min("occurred_at"),
@@ -484,7 +482,9 @@ def _crossed_in(start: datetime, as_of: datetime, *, identified: int, self_repor
     }
 
 
-def _crossed_figures(window: SitrepWindow, state: _PersonsAsOf, charted: ChartDays, crossings: _CrossingPass) -> dict:
+def _crossed_figures(
+    window: SitrepWindow, state: _PersonsAsOf, charted: ChartDays, crossings: _CrossingPass, corrected
+) -> dict:
     as_of = window.as_of
     starts = _window_starts(window)
     figures = [
@@ -495,7 +495,7 @@ def _crossed_figures(window: SitrepWindow, state: _PersonsAsOf, charted: ChartDa
     ]
     total, total["last_24h"], total["last_72h"] = figures
     total["returned"] = state.count(lambda status, intent, region: status == StatusKind.RETURNED)
-    total["per_point_day"] = _per_point_day(SitrepWindow(as_of=as_of, start=charted.start), charted.days)
+    total["per_point_day"] = _per_point_day(SitrepWindow(as_of=as_of, start=charted.start), charted.days, corrected)
     total["days"] = charted.days
     return total
 
@@ -523,11 +523,11 @@ class ChartDays:
     days: list[str]
 
     @classmethod
-    def of(cls, window: SitrepWindow) -> ChartDays:
+    def of(cls, window: SitrepWindow, corrected) -> ChartDays:
         as_of = window.as_of
         # The latest of each, read backwards along its index until the first that counts.
         latest = [
-            _crossings(as_of).order_by("-occurred_at").values_list("occurred_at", flat=True).first(),
+            _crossings(as_of, corrected).order_by("-occurred_at").values_list("occurred_at", flat=True).first(),
             Person.objects.filter(created_at__lte=as_of)
             .order_by("-created_at")
             .values_list("created_at", flat=True)
@@ -580,11 +580,11 @@ def _per_day(queryset, *, field: str, group: str, aggregate, bounds) -> dict[tup
     return counts
 
 
-def _per_point_day(window: SitrepWindow, days: list[str]) -> list[dict]:
+def _per_point_day(window: SitrepWindow, days: list[str], corrected) -> list[dict]:
     bounds = _day_bounds(days)
     codes = dict(CrossingPoint.objects.values_list("id", "code"))
     identified = _per_day(
-        _verified(window.as_of).filter(occurred_at__gte=window.start),
+        _verified(window.as_of, corrected).filter(occurred_at__gte=window.start),
         field="occurred_at",
         group="crossing_point_id",
         aggregate=Count("person_id", distinct=True),

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -197,8 +198,6 @@ def report_build(
 ) -> dict:
     """The labelled report (the shape render.py and the templates expect). `links`: the reader
     may follow figures to the registry list, and the figures are of now (a list is of now)."""
-    from django.utils.translation import get_language
-
     statuses, intents = dict(StatusKind.choices), dict(Intent.choices)
     rules = dict(RiskRule.objects.values_list("code", "label"))
     point_names = dict(CrossingPoint.objects.values_list("code", "name"))

@@ -31,8 +31,7 @@ def _audiences(user) -> list[str]:
 
 
 def _previous(user, snapshot=None):
-    previous = selectors.previous_snapshot_figures(snapshot, actor=user)
-    return (previous[0], previous[1]) if previous else (None, None)
+    return selectors.previous_snapshot_figures(snapshot, actor=user) or (None, None)
 
 
 def _report(request, figures: dict, *, live: bool, snapshot: SitrepSnapshot | None = None) -> dict:

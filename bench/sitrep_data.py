@@ -636,6 +636,9 @@ def _finish(world: World, person_rows, events, desk_rows, check_in_rows, *, refs
             if standing[person] is None or key > standing[person]:
                 standing[person] = key
     events.clear()
+    held: list[list[str]] = [[] for _ in range(size)]
+    for person, country in world.citizenships:
+        held[person].append(country)
     for pk, household, relationship, given, family, sex, year, month, day, created, by, region, intent in person_rows:
         _rank, status_at, _id, status = standing[pk]
         world.persons.append(
@@ -654,6 +657,7 @@ def _finish(world: World, person_rows, events, desk_rows, check_in_rows, *, refs
                 intent_last[pk][2] if intent_last[pk] else intent,
                 status,
                 ts(status_at),
+                "+".join(sorted(held[pk])),
                 None if by else ts(created),
                 ts(created),
                 ts(updated[pk]),
@@ -684,6 +688,7 @@ BULK_TABLES = (
             "intent",
             "current_status",
             "current_status_at",
+            "citizenship_mix",
             "consent_given_at",
             "created_at",
             "updated_at",

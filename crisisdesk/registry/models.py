@@ -173,6 +173,10 @@ class Person(models.Model):
         max_length=20, choices=StatusKind.choices, default=StatusKind.REGISTERED, db_index=True
     )
     current_status_at = models.DateTimeField(default=timezone.now)
+    # The citizenships held, their codes sorted and joined ("IL+UA"), kept with them by the
+    # services: the sitrep counts the mix of a million persons from one index, not by
+    # grouping a million and a half citizenship rows by person.
+    citizenship_mix = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     consent_given_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -207,6 +211,7 @@ class Person(models.Model):
             models.Index(fields=["created_at"]),
             # The sitrep counts everyone by status, intent and region from this index alone.
             models.Index(fields=["current_status", "intent", "region", "created_at"], name="person_sitrep_cube"),
+            models.Index(fields=["citizenship_mix", "created_at"], name="person_citizenship_mix"),
         ]
 
     def __str__(self) -> str:
@@ -248,6 +253,11 @@ class PersonName(models.Model):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+
+def citizenship_mix_of(countries) -> str:
+    """The value of `Person.citizenship_mix` for these country codes."""
+    return "+".join(sorted(set(countries)))
 
 
 class Citizenship(models.Model):

@@ -41,6 +41,7 @@ from crisisdesk.registry.models import (
     StatusEvent,
     StatusKind,
     Vulnerability,
+    citizenship_mix_of,
 )
 from crisisdesk.registry.risk import PersonFacts, rule_reasons
 from crisisdesk.registry.search import search_changes_record
@@ -447,6 +448,7 @@ def persons_insert(
             needs_note=item.needs_note.strip(),
             current_status=StatusKind.REGISTERED,
             current_status_at=occurred_at,
+            citizenship_mix=citizenship_mix_of(item.citizenships),
             consent_given_at=consent_given_at,
             created_at=occurred_at,
             updated_at=occurred_at,
@@ -714,6 +716,7 @@ def person_update(
             Citizenship.objects.bulk_create(
                 [Citizenship(person=locked, country=code) for code in set(citizenships) - current]
             )
+            locked.citizenship_mix = citizenship_mix_of(citizenships)
             changed.append("citizenships")
     if vulnerabilities is not None:
         current = set(locked.vulnerabilities.values_list("kind", flat=True))

@@ -37,7 +37,6 @@ from crisisdesk.border.models import (
     Tally,
 )
 from crisisdesk.registry.models import (
-    Citizenship,
     Household,
     Intent,
     Person,
@@ -215,6 +214,7 @@ class _PersonsAsOf:
 
     def registry_figures(self) -> dict:
         stale_hours = _stale_hours()
+        by_citizenship, dual = self._citizenship_mix()
         return {
             "registered": self.count(),
             "households": self._households(),
@@ -224,8 +224,8 @@ class _PersonsAsOf:
             "by_status": self.by(0),
             "by_region": self.by(2),
             "by_intent": self.by(1),
-            "by_citizenship": self._citizenships(),
-            "dual": self._dual_citizenships(),
+            "by_citizenship": by_citizenship,
+            "dual": dual,
             "risk_groups": self._risk_groups(),
         }
 
@@ -241,45 +241,18 @@ class _PersonsAsOf:
     def _attribute_persons(self, model) -> int:
         return self._attribute_rows(model).values("person_id").distinct().count()
 
-    def _citizenships(self) -> dict[str, int]:
-        rows = self._attribute_rows(Citizenship).values_list("country").annotate(n=Count("id"))
-        return dict(sorted(rows, key=lambda row: (-row[1], row[0])))
-
-    def _dual_citizenships(self) -> dict[str, int]:
-        """Persons holding more than one citizenship, by the combination ("IL+UA"). Two are
-        told apart by their lowest and highest code, in SQL; only the rare holders of three or
-        more are read one by one."""
-        holders = (
-            self._attribute_rows(Citizenship)
-            .values("person_id")
-            .annotate(n=Count("id"), lowest=Min("country"), highest=Max("country"))
-            .filter(n__gt=1)
-        )
-        inner, params = holders.query.sql_with_params()
-        quote = connection.ops.quote_name
-        lowest, highest, count, person = (quote(name) for name in ("lowest", "highest", "n", "person_id"))
-        counted: Counter[str] = Counter()
-        many: list[int] = []
-        with connection.cursor() as cursor:
-            # One row per combination of two; one per person for the rare holders of three or more.
-            cursor.execute(
-                f"SELECT {lowest}, {highest}, CASE WHEN {count} > 2 THEN {person} END, COUNT(*)"  # noqa: S608 - our own SQL
-                f" FROM ({inner}) holders GROUP BY 1, 2, 3",
-                params,
-            )
-            for low, high, person_id, n in cursor.fetchall():
-                if person_id is None:
-                    counted[f"{low}+{high}"] += n
-                else:
-                    many.append(person_id)
-        countries: dict[int, list[str]] = defaultdict(list)
-        for start in range(0, len(many), CHANGED_CHUNK):
-            for person_id, country in Citizenship.objects.filter(
-                person_id__in=many[start : start + CHANGED_CHUNK]
-            ).values_list("person_id", "country"):
-                countries[person_id].append(country)
-        counted.update("+".join(sorted(held)) for held in countries.values())
-        return dict(sorted(counted.items(), key=lambda row: (-row[1], row[0])))
+    def _citizenship_mix(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Citizenships held, by country, and persons holding more than one, by the combination
+        ("IL+UA"): one GROUP BY over each person's `citizenship_mix`, kept by the services."""
+        by_country: Counter[str] = Counter()
+        combinations: Counter[str] = Counter()
+        for mix, n in self.persons.order_by().values_list("citizenship_mix").annotate(n=Count("id")):
+            countries = mix.split("+") if mix else []
+            for country in countries:
+                by_country[country] += n
+            if len(countries) > 1:
+                combinations[mix] += n
+        return _by_count(by_country), _by_count(combinations)
 
     def _risk_groups(self) -> dict[str, int]:
         rows = self._attribute_rows(RiskFlag).values_list("rule__code").annotate(n=Count("id"))
@@ -329,6 +302,11 @@ class _PersonsAsOf:
             }
             for row in rows[:PERSONS_OF_CONCERN_LIMIT]
         ]
+
+
+def _by_count(counts: Counter[str]) -> dict[str, int]:
+    """Largest first, then by key."""
+    return dict(sorted(counts.items(), key=lambda row: (-row[1], row[0])))
 
 
 def _value_at(events, known, kind: str, *, now_value: str, after_key: str, before_key: str) -> str:
@@ -659,20 +637,12 @@ def _status_over_time(charted: ChartDays, state: _PersonsAsOf, crossings: _Cross
     crossing of each person on their timeline), and the difference, still inside as far as we know."""
     days = charted.days
     bounds = _day_bounds(days)
-    before_window = state.persons.filter(created_at__lt=charted.start).count()
-    registered_per_day = (
-        state.persons.filter(created_at__gte=charted.start)
-        .order_by()
-        .aggregate(
-            **{
-                f"d{number}": Count("id", filter=Q(created_at__gte=start, created_at__lt=end))
-                for number, (_day, start, end) in enumerate(bounds)
-            }
-        )
-    )
-    rows, registered = [], before_window
-    for number, day in enumerate(days):
-        registered += registered_per_day.get(f"d{number}") or 0
+    # A count per day along the index of `created_at` visits each registration once; one
+    # statement with a filtered count per day would test every row against every day.
+    registered = state.persons.filter(created_at__lt=charted.start).count()
+    rows = []
+    for number, (day, start, end) in enumerate(bounds):
+        registered += state.persons.filter(created_at__gte=max(start, charted.start), created_at__lt=end).count()
         crossed = crossings.crossed_by[number]
         rows.append({"day": day, "registered": registered, "crossed": crossed, "inside": registered - crossed})
     return rows

@@ -176,3 +176,20 @@ def test_citizenship_mix_counts_each_combination_once(db):
 
     assert registry["dual"] == {"IL+UA": 2, "IL+RU": 1, "IL+RU+UA": 1}
     assert registry["by_citizenship"] == {"IL": 5, "UA": 3, "RU": 2}
+
+
+def test_citizenship_mix_follows_a_change_of_citizenships(db):
+    from crisisdesk.common.origin import SYSTEM
+    from crisisdesk.registry.services import person_update
+    from crisisdesk.registry.tests.factories import person_registered
+
+    person = person_registered(citizenships=("IL", "RU"))
+    person_registered(citizenships=("IL",))
+
+    person_update(actor=None, origin=SYSTEM, person=person, changes={}, citizenships=["UA", "IL", "RU"])
+    registry = _figures(None)["registry"]
+    assert (registry["dual"], registry["by_citizenship"]) == ({"IL+RU+UA": 1}, {"IL": 2, "RU": 1, "UA": 1})
+
+    person_update(actor=None, origin=SYSTEM, person=person, changes={}, citizenships=["IL"])
+    registry = _figures(None)["registry"]
+    assert (registry["dual"], registry["by_citizenship"]) == ({}, {"IL": 2})

@@ -1123,12 +1123,8 @@ def _bulk_write(plans: list[_Planned], rows: _BulkRows, *, actor, origin: Origin
     for status in StatusEvent.objects.filter(person_id__in=list(touched)):
         timelines.setdefault(status.person_id, []).append(status)
     for person in touched.values():
-        current, at = registry_services.derive_current_status(timelines[person.pk])
-        person.current_status, person.current_status_at = current, at or person.created_at
-    Person.objects.bulk_update(
-        list(touched.values()),
-        ["current_status", "current_status_at"],
-    )
+        registry_services.derive_timeline_facts(timelines[person.pk]).apply_to(person)
+    Person.objects.bulk_update(list(touched.values()), registry_services.TIMELINE_FACT_FIELDS)
     audits = [
         audit_event_new(
             actor=actor,

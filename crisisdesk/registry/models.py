@@ -143,6 +143,8 @@ class StatusKind(models.TextChoices):
 
 # Events that record a fact but do not change where a person stands.
 INFORMATIONAL_KINDS = frozenset({StatusKind.LOCATION_UPDATED, StatusKind.INTENT_CHANGED, StatusKind.ENTERED_IN_ERROR})
+# Timeline entries that are not a sign of life from the person or of contact with them.
+NOT_CONTACT_KINDS = frozenset({StatusKind.MISSING, StatusKind.DECEASED, StatusKind.ENTERED_IN_ERROR})
 
 
 class Person(models.Model):
@@ -177,6 +179,15 @@ class Person(models.Model):
     # services: the sitrep counts the mix of a million persons from one index, not by
     # grouping a million and a half citizenship rows by person.
     citizenship_mix = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # What the sitrep asks of every timeline, kept with the current status wherever that is
+    # derived (`derive_timeline_facts`), so that it counts a million persons from an index:
+    # crossings out not entered in error, of any source, seen by staff, reported by the person;
+    # and the latest sign of life.
+    first_crossed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_verified_crossed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_verified_crossed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_self_reported_crossed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     consent_given_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -212,6 +223,20 @@ class Person(models.Model):
             # The sitrep counts everyone by status, intent and region from this index alone.
             models.Index(fields=["current_status", "intent", "region", "created_at"], name="person_sitrep_cube"),
             models.Index(fields=["citizenship_mix", "created_at"], name="person_citizenship_mix"),
+            # The crossing figures read the persons who ever crossed from this index alone.
+            models.Index(
+                fields=[
+                    "first_crossed_at",
+                    "first_verified_crossed_at",
+                    "last_verified_crossed_at",
+                    "last_self_reported_crossed_at",
+                    "created_at",
+                ],
+                include=["id"],
+                condition=Q(first_crossed_at__isnull=False),
+                name="person_crossings",
+            ),
+            models.Index(fields=["last_contact_at", "created_at"], name="person_last_contact"),
         ]
 
     def __str__(self) -> str:
@@ -392,6 +417,11 @@ class StatusEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# Crossings seen by staff: a desk check-in (which puts a "crossed" entry on the timeline), or a
+# crossing staff entered. What a person reports through their private link is not verified.
+VERIFIED_SOURCES = (StatusEvent.Source.BORDER_DESK, StatusEvent.Source.STAFF, StatusEvent.Source.API)
 
 
 class RiskRule(models.Model):

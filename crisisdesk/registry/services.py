@@ -5,7 +5,7 @@ import hashlib
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -27,6 +27,8 @@ from crisisdesk.registry.inputs import (
 )
 from crisisdesk.registry.models import (
     INFORMATIONAL_KINDS,
+    NOT_CONTACT_KINDS,
+    VERIFIED_SOURCES,
     Channel,
     Citizenship,
     ContactPoint,
@@ -448,6 +450,7 @@ def persons_insert(
             needs_note=item.needs_note.strip(),
             current_status=StatusKind.REGISTERED,
             current_status_at=occurred_at,
+            last_contact_at=occurred_at,  # the "registered" entry below
             citizenship_mix=citizenship_mix_of(item.citizenships),
             consent_given_at=consent_given_at,
             created_at=occurred_at,
@@ -600,6 +603,47 @@ def derive_current_status(events: list[StatusEvent]) -> tuple[str, datetime | No
     return latest.kind, latest.occurred_at
 
 
+@dataclass(frozen=True, slots=True)
+class TimelineFacts:
+    """What the sitrep needs of one timeline, named as the `Person` fields that keep it."""
+
+    current_status: str
+    current_status_at: datetime | None
+    first_crossed_at: datetime | None
+    first_verified_crossed_at: datetime | None
+    last_verified_crossed_at: datetime | None
+    last_self_reported_crossed_at: datetime | None
+    last_contact_at: datetime | None
+
+    def apply_to(self, person: Person) -> None:
+        for name in TIMELINE_FACT_FIELDS:
+            setattr(person, name, getattr(self, name))
+        person.current_status_at = self.current_status_at or person.created_at
+
+
+TIMELINE_FACT_FIELDS = tuple(field.name for field in fields(TimelineFacts))
+
+
+def derive_timeline_facts(events) -> TimelineFacts:
+    """The current status (`derive_current_status`), the first and last crossings out that were
+    not entered in error (any source, verified, self-reported) and the latest sign of life
+    (which a correction does not undo: someone was in touch)."""
+    status, status_at = derive_current_status(events)
+    corrected = {event.corrects_id for event in events if event.corrects_id}
+    crossings = [e for e in events if e.kind == StatusKind.CROSSED and e.pk not in corrected]
+    verified = [e.occurred_at for e in crossings if e.source in VERIFIED_SOURCES]
+    self_reported = [e.occurred_at for e in crossings if e.source == StatusEvent.Source.SELF_SERVICE]
+    return TimelineFacts(
+        current_status=status,
+        current_status_at=status_at,
+        first_crossed_at=min((e.occurred_at for e in crossings), default=None),
+        first_verified_crossed_at=min(verified, default=None),
+        last_verified_crossed_at=max(verified, default=None),
+        last_self_reported_crossed_at=max(self_reported, default=None),
+        last_contact_at=max((e.occurred_at for e in events if e.kind not in NOT_CONTACT_KINDS), default=None),
+    )
+
+
 def _lock_person(person: Person) -> Person:
     return Person.objects.select_for_update().get(pk=person.pk)
 
@@ -644,7 +688,7 @@ def status_event_add(
     )
     event.full_clean(exclude=["person", "recorded_by", "crossing_point", "corrects"], validate_constraints=False)
     event.save()
-    _person_status_rederive(person)
+    _person_timeline_rederive(person)
     audit_record(
         actor=actor,
         origin=origin,
@@ -657,10 +701,9 @@ def status_event_add(
     return event
 
 
-def _person_status_rederive(person: Person) -> None:
-    status, at = derive_current_status(list(StatusEvent.objects.filter(person=person)))
-    Person.objects.filter(pk=person.pk).update(current_status=status, current_status_at=at or person.created_at)
-    person.current_status, person.current_status_at = status, at or person.created_at
+def _person_timeline_rederive(person: Person) -> None:
+    derive_timeline_facts(list(StatusEvent.objects.filter(person=person))).apply_to(person)
+    Person.objects.filter(pk=person.pk).update(**{name: getattr(person, name) for name in TIMELINE_FACT_FIELDS})
 
 
 # Fields staff may change directly. Location and intent changes also go on the timeline.
@@ -771,6 +814,8 @@ def person_update(
             # The region before, too: a sitrep "as of" an earlier moment needs where they were.
             data={"region": locked.region, "from_region": before["region"]},
         )
+    if "intent" in changed or any(name in changed for name in LOCATION_FIELDS):
+        _person_timeline_rederive(locked)  # a new sign of life
     if {"sex", "birth_year", "birth_month", "birth_day", "citizenships", "vulnerabilities"} & set(changed):
         risk_flags_refresh(persons=[locked])
     audit_record(

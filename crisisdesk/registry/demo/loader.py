@@ -3,8 +3,8 @@
 Persons go through `persons_insert`, like every other registration, so each demo person has
 the "registered" event, risk flags and `person.created` audit row a real one would have.
 Registrations, households and the later timeline events are bulk-inserted for speed; the
-current status is then derived from the stored timeline with `derive_current_status`, the
-same function the services use.
+current status (and the other timeline facts the sitrep counts) is then derived from the stored
+timeline with `derive_timeline_facts`, the same function the services use.
 
 Demo data is recognised by `Registration.channel == "demo"`. Removing it deletes the demo
 persons and their timelines (the one place the append-only timeline is deleted, by raw SQL,
@@ -59,7 +59,8 @@ from crisisdesk.registry.search import search_changes_record
 from crisisdesk.registry.services import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
-    derive_current_status,
+    TIMELINE_FACT_FIELDS,
+    derive_timeline_facts,
     persons_insert,
     update_token_digest,
 )
@@ -282,16 +283,15 @@ def _insert_batch(plans: list[HouseholdPlan], *, origin: Origin, rules, staff, p
         correction.corrects = target
     StatusEvent.objects.bulk_create([correction for correction, _ in corrections])
 
-    # Current status from the stored timeline, exactly as the services derive it.
+    # Current status and the other timeline facts, exactly as the services derive them.
     changed_ids = {event.person_id for event in events}
     timelines = defaultdict(list)
     for event in StatusEvent.objects.filter(person_id__in=changed_ids):
         timelines[event.person_id].append(event)
     persons = list(Person.objects.filter(id__in=changed_ids).only("id", "created_at"))
     for person in persons:
-        status, at = derive_current_status(timelines[person.pk])
-        person.current_status, person.current_status_at = status, at or person.created_at
-    Person.objects.bulk_update(persons, ["current_status", "current_status_at"])
+        derive_timeline_facts(timelines[person.pk]).apply_to(person)
+    Person.objects.bulk_update(persons, TIMELINE_FACT_FIELDS)
 
 
 def _fresh_reference(taken: set[str]) -> str:

@@ -1,6 +1,7 @@
 """`manage.py demo_load`: the demo scenario loads through the registry services, is
 consistent with itself, reloads cleanly and is refused outside local settings."""
 
+import importlib
 from collections import Counter
 from datetime import date, datetime, timedelta
 from io import StringIO
@@ -27,7 +28,7 @@ from crisisdesk.registry.models import (
     StatusKind,
 )
 from crisisdesk.registry.risk import age_range_on
-from crisisdesk.registry.services import _facts_of, derive_current_status
+from crisisdesk.registry.services import TIMELINE_FACT_FIELDS, _facts_of, derive_timeline_facts
 from crisisdesk.registry.validation import region_choices
 from namebridge import Script, detect_script
 
@@ -113,19 +114,48 @@ def test_every_person_has_a_registered_event(loaded):
     assert set(registered.values_list("person_id", flat=True)) == set(Person.objects.values_list("id", flat=True))
 
 
+def _stored_facts() -> dict[int, tuple]:
+    return {
+        person["id"]: tuple(person[name] for name in TIMELINE_FACT_FIELDS)
+        for person in Person.objects.values("id", *TIMELINE_FACT_FIELDS)
+    }
+
+
 def test_current_status_is_derived_from_the_timeline(loaded):
-    """Every person's stored status is what `derive_current_status` makes of their events,
-    and registration precedes every other event."""
+    """Every person's stored status and the other facts of their timeline (crossings, last
+    contact) are what `derive_timeline_facts` makes of their events, and registration
+    precedes every other event."""
     persons = Person.objects.prefetch_related("timeline")
     statuses = set()
+    crossers = 0
     for person in persons:
         events = list(person.timeline.all())
-        status, at = derive_current_status(events)
+        facts = derive_timeline_facts(events)
+        status, at = facts.current_status, facts.current_status_at
         assert (person.current_status, person.current_status_at) == (status, at or person.created_at), person.pk
+        for name in TIMELINE_FACT_FIELDS[2:]:
+            assert getattr(person, name) == getattr(facts, name), (person.pk, name)
+        crossers += facts.first_crossed_at is not None
         registered = next(e for e in events if e.kind == StatusKind.REGISTERED)
         assert all(e.occurred_at > registered.occurred_at for e in events if e is not registered)
         statuses.add(status)
     assert {StatusKind.REGISTERED, StatusKind.CROSSED, StatusKind.EN_ROUTE, StatusKind.STAYING} <= statuses
+    assert CROSSED_RANGE[0] <= crossers
+
+
+def test_the_migration_fills_the_timeline_facts_as_the_services_keep_them(loaded):
+    """Migration 0010 derived the facts of registries that existed before them in one SQL
+    statement; on the demo's timelines (corrections, self-reports, desk check-ins) it must
+    agree with `derive_timeline_facts`, on either database."""
+    kept = _stored_facts()
+    migration = importlib.import_module("crisisdesk.registry.migrations.0010_person_timeline_facts")
+    Person.objects.update(**{name: None for name in TIMELINE_FACT_FIELDS[2:]})
+
+    with connection.cursor() as cursor:  # the statement `fill_timeline_facts` runs
+        cursor.execute(migration.FILL)
+
+    assert _stored_facts() == kept
+    assert any(facts[2] for facts in kept.values())  # some crossed
 
 
 def test_names_come_in_hebrew_cyrillic_and_latin(loaded):

@@ -163,3 +163,19 @@ def test_names_are_cleaned_on_update():
     person_update(actor=None, origin=SYSTEM, person=person, changes={"given_name": "\u202eO\u200blha\u202c"})
 
     assert Person.objects.get(pk=person.pk).given_name == "Olha"
+
+
+@pytest.mark.parametrize(("changes", "is_contact"), [({"intent": "stay"}, True), ({"given_name": "Olha"}, False)])
+def test_news_of_intent_is_a_sign_of_life_a_corrected_name_is_not(changes, is_contact):
+    """The sitrep's "last contact over 48 h ago" counts from the stored last contact: an
+    intent change from the person moves it, a clerk's correction of a name does not."""
+    person = person_registered(given_name="Olena", intent="undecided")
+    registered_at = person.last_contact_at
+    assert registered_at == StatusEvent.objects.get(person=person).occurred_at
+
+    person_update(actor=None, origin=SYSTEM, person=person, changes=changes)
+
+    person.refresh_from_db()
+    latest_event = StatusEvent.objects.filter(person=person).latest("occurred_at")
+    assert person.last_contact_at == latest_event.occurred_at
+    assert (person.last_contact_at > registered_at) is is_contact

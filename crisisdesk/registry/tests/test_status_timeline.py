@@ -10,7 +10,13 @@ from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import SYSTEM
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
 from crisisdesk.registry.models import Person, StatusEvent, StatusKind, TimelineIsAppendOnly
-from crisisdesk.registry.services import derive_current_status, registration_submit, status_event_add
+from crisisdesk.registry.services import (
+    TIMELINE_FACT_FIELDS,
+    derive_current_status,
+    derive_timeline_facts,
+    registration_submit,
+    status_event_add,
+)
 from crisisdesk.registry.tests.factories import person_registered as factory_person_registered
 from crisisdesk.registry.tests.factories import registration_input
 
@@ -21,21 +27,32 @@ def person_registered() -> Person:
     return registration_submit(origin=SYSTEM, data=data).registration.persons.get()
 
 
-def _event(pk: int, kind: str, hours_ago: float, corrects: int | None = None) -> StatusEvent:
+NOW = timezone.now()
+
+
+def _event(
+    pk: int, kind: str, hours_ago: float, corrects: int | None = None, source: str = StatusEvent.Source.STAFF
+) -> StatusEvent:
     """An unsaved event, enough for the pure derivation."""
     return StatusEvent(
-        id=pk, kind=kind, occurred_at=timezone.now() - timedelta(hours=hours_ago), corrects_id=corrects, source="staff"
+        id=pk, kind=kind, occurred_at=NOW - timedelta(hours=hours_ago), corrects_id=corrects, source=source
     )
 
 
-def _add(person: Person, kind: str, *, hours_ago: float = 0, actor=None, **kwargs) -> StatusEvent:
+def _hours_ago(hours: float):
+    return NOW - timedelta(hours=hours)
+
+
+def _add(
+    person: Person, kind: str, *, hours_ago: float = 0, actor=None, source=StatusEvent.Source.STAFF, **kwargs
+) -> StatusEvent:
     return status_event_add(
         actor=actor,
         origin=SYSTEM,
         person=person,
         kind=kind,
         occurred_at=timezone.now() - timedelta(hours=hours_ago),
-        source=StatusEvent.Source.STAFF,
+        source=source,
         **kwargs,
     )
 
@@ -89,8 +106,96 @@ class TestDeriveCurrentStatus:
         assert derive_current_status(events) == (StatusKind.REGISTERED, None)
 
 
+class TestDeriveTimelineFacts:
+    def test_crossings_by_source_first_and_last(self):
+        """Desk and staff crossings are verified; a crossing the person reported is not; the
+        first crossing of any source counts either."""
+        events = [
+            _event(1, StatusKind.REGISTERED, hours_ago=80),
+            _event(2, StatusKind.CROSSED, hours_ago=70, source=StatusEvent.Source.SELF_SERVICE),
+            _event(3, StatusKind.CROSSED, hours_ago=60, source=StatusEvent.Source.BORDER_DESK),
+            _event(4, StatusKind.CROSSED, hours_ago=50, source=StatusEvent.Source.STAFF),
+            _event(5, StatusKind.CROSSED, hours_ago=40, source=StatusEvent.Source.SELF_SERVICE),
+        ]
+
+        facts = derive_timeline_facts(events)
+
+        assert facts.first_crossed_at == _hours_ago(70)
+        assert facts.first_verified_crossed_at == _hours_ago(60)
+        assert facts.last_verified_crossed_at == _hours_ago(50)
+        assert facts.last_self_reported_crossed_at == _hours_ago(40)
+        assert (facts.current_status, facts.current_status_at) == (StatusKind.CROSSED, _hours_ago(40))
+
+    def test_a_crossing_entered_in_error_is_not_a_crossing(self):
+        """The struck crossing is gone from every crossing fact; the one that stands remains."""
+        events = [
+            _event(1, StatusKind.REGISTERED, hours_ago=80),
+            _event(2, StatusKind.CROSSED, hours_ago=60, source=StatusEvent.Source.BORDER_DESK),
+            _event(3, StatusKind.CROSSED, hours_ago=30, source=StatusEvent.Source.BORDER_DESK),
+            _event(4, StatusKind.ENTERED_IN_ERROR, hours_ago=20, corrects=2),
+        ]
+
+        facts = derive_timeline_facts(events)
+
+        assert facts.first_crossed_at == facts.first_verified_crossed_at == _hours_ago(30)
+        assert facts.last_verified_crossed_at == _hours_ago(30)
+        assert facts.last_self_reported_crossed_at is None
+
+    def test_no_crossing_leaves_the_crossing_facts_empty(self):
+        facts = derive_timeline_facts([_event(1, StatusKind.REGISTERED, hours_ago=5)])
+
+        assert facts.first_crossed_at is facts.first_verified_crossed_at is None
+        assert facts.last_verified_crossed_at is facts.last_self_reported_crossed_at is None
+        assert facts.last_contact_at == _hours_ago(5)
+
+    @pytest.mark.parametrize("kind", [StatusKind.MISSING, StatusKind.DECEASED, StatusKind.ENTERED_IN_ERROR])
+    def test_a_report_about_the_person_is_not_contact_with_them(self, kind):
+        """Reported missing or dead, or a correction by staff: nobody heard from the person."""
+        events = [_event(1, StatusKind.EN_ROUTE, hours_ago=50), _event(2, kind, hours_ago=1)]
+
+        assert derive_timeline_facts(events).last_contact_at == _hours_ago(50)
+
+    @pytest.mark.parametrize("kind", [StatusKind.INTENT_CHANGED, StatusKind.LOCATION_UPDATED, StatusKind.FOUND_SAFE])
+    def test_news_from_the_person_is_contact(self, kind):
+        """An update that leaves the status alone is still a sign of life."""
+        events = [_event(1, StatusKind.EN_ROUTE, hours_ago=50), _event(2, kind, hours_ago=1)]
+
+        assert derive_timeline_facts(events).last_contact_at == _hours_ago(1)
+
+
 @pytest.mark.django_db
 class TestStatusEventAdd:
+    def test_the_person_keeps_the_facts_of_their_timeline(self):
+        """After every kind of change, including a correction, the person's stored facts are
+        those of their timeline: the sitrep counts from them."""
+        person = person_registered()
+        steps = [
+            dict(kind=StatusKind.AT_BORDER, hours_ago=6),
+            dict(kind=StatusKind.CROSSED, hours_ago=5, place_note="Shehyni"),
+            dict(kind=StatusKind.CROSSED, hours_ago=4, place_note="Medyka", source=StatusEvent.Source.SELF_SERVICE),
+            dict(kind=StatusKind.MISSING, hours_ago=1),
+        ]
+        for step in steps:
+            _add(person, **step)
+            self._assert_facts_of_timeline(person)
+        first_crossing = StatusEvent.objects.get(person=person, kind=StatusKind.CROSSED, source="staff")
+
+        _add(person, StatusKind.ENTERED_IN_ERROR, corrects=first_crossing)
+
+        person.refresh_from_db()
+        self._assert_facts_of_timeline(person)
+        assert person.first_verified_crossed_at is None
+        assert person.first_crossed_at == person.last_self_reported_crossed_at
+        assert person.last_contact_at < person.current_status_at  # "missing" is not contact
+
+    @staticmethod
+    def _assert_facts_of_timeline(person):
+        stored = Person.objects.get(pk=person.pk)
+        facts = derive_timeline_facts(list(StatusEvent.objects.filter(person=person)))
+        assert {name: getattr(stored, name) for name in TIMELINE_FACT_FIELDS} == {
+            name: getattr(facts, name) for name in TIMELINE_FACT_FIELDS
+        }
+
     def test_late_report_of_earlier_event_keeps_current_status(self):
         """Recorded after "crossed" but happened before it: the person stays crossed."""
         # given

@@ -29,7 +29,9 @@ size of the issue's target (1,000,000 persons, 3,000,000 timeline events), up to
 Persons' denormalised `current_status`, `current_status_at`, `intent` and `region` are
 derived from the generated timeline by the rules of `registry.services.derive_current_status`
 (latest standing event by occurrence; `registered` only when there is nothing else) and the
-last `intent_changed` / `location_updated`, so the sitrep of now and the re-derived past agree.
+last `intent_changed` / `location_updated`, and their other timeline facts by those of
+`derive_timeline_facts` (first and last crossings not corrected, by source; latest contact),
+so the sitrep of now and the re-derived past agree.
 Deterministic: the same arguments give the same rows. Names are invented from short lists.
 """
 
@@ -160,6 +162,8 @@ FAMILY = (
     "Brodsky Zilberman Rosen Weiss Gold"
 ).split()
 EXTRA_KINDS = ("contacted", "contacted", "contacted", "location_updated", "location_updated")
+VERIFIED = frozenset({"desk", "staff", "api"})  # registry.models.VERIFIED_SOURCES
+NOT_CONTACT = frozenset({"missing", "deceased", "entered_in_error"})  # registry.models.NOT_CONTACT_KINDS
 STANDING_REGISTERED = 0  # rank of `registered` in derive_current_status: anything else outranks it
 
 
@@ -606,6 +610,8 @@ def _finish(world: World, person_rows, events, desk_rows, check_in_rows, *, refs
     size = len(person_rows) + 1
     standing, intent_last, region_last = [None] * size, [None] * size, [None] * size
     updated, changes = [0] * size, [0] * size
+    # Timeline facts: first crossing, first and last verified, last self-reported, last contact.
+    first_any, first_verified, last_verified, last_self, last_contact = ([None] * size for _ in range(5))
     append = world.status_events.append
     for index, (at, occurred, _seq, person, kind, source, by, point, data, corrects, extra) in enumerate(
         events, start=1
@@ -625,6 +631,18 @@ def _finish(world: World, person_rows, events, desk_rows, check_in_rows, *, refs
             )
         )
         updated[person] = max(updated[person], at)
+        if kind not in NOT_CONTACT and (last_contact[person] is None or occurred > last_contact[person]):
+            last_contact[person] = occurred
+        if kind == "crossed" and index not in corrected_ids:
+            if first_any[person] is None or occurred < first_any[person]:
+                first_any[person] = occurred
+            if source in VERIFIED:
+                if first_verified[person] is None or occurred < first_verified[person]:
+                    first_verified[person] = occurred
+                if last_verified[person] is None or occurred > last_verified[person]:
+                    last_verified[person] = occurred
+            elif source == "self" and (last_self[person] is None or occurred > last_self[person]):
+                last_self[person] = occurred
         if kind in {"intent_changed", "location_updated"}:
             changes[person] += 1
             last = intent_last if kind == "intent_changed" else region_last
@@ -658,6 +676,9 @@ def _finish(world: World, person_rows, events, desk_rows, check_in_rows, *, refs
                 status,
                 ts(status_at),
                 "+".join(sorted(held[pk])),
+                *(None if at is None else ts(at) for at in (first_any[pk], first_verified[pk], last_verified[pk])),
+                None if last_self[pk] is None else ts(last_self[pk]),
+                None if last_contact[pk] is None else ts(last_contact[pk]),
                 None if by else ts(created),
                 ts(created),
                 ts(updated[pk]),
@@ -689,6 +710,11 @@ BULK_TABLES = (
             "current_status",
             "current_status_at",
             "citizenship_mix",
+            "first_crossed_at",
+            "first_verified_crossed_at",
+            "last_verified_crossed_at",
+            "last_self_reported_crossed_at",
+            "last_contact_at",
             "consent_given_at",
             "created_at",
             "updated_at",

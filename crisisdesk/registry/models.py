@@ -220,9 +220,12 @@ class Person(models.Model):
             models.Index(fields=["current_status", "region"]),
             # The sitrep "as of" a moment asks who registered after it: usually nobody.
             models.Index(fields=["created_at"]),
-            # The sitrep counts everyone by status, intent and region from this index alone.
-            models.Index(fields=["current_status", "intent", "region", "created_at"], name="person_sitrep_cube"),
-            models.Index(fields=["citizenship_mix", "created_at"], name="person_citizenship_mix"),
+            # The sitrep counts everyone by status, intent, region and citizenship mix from this
+            # index alone.
+            models.Index(
+                fields=["current_status", "intent", "region", "citizenship_mix", "created_at"],
+                name="person_sitrep_cube_mix",
+            ),
             # The crossing figures read the persons who ever crossed from this index alone.
             models.Index(
                 fields=[
@@ -231,8 +234,8 @@ class Person(models.Model):
                     "last_verified_crossed_at",
                     "last_self_reported_crossed_at",
                     "created_at",
+                    "id",  # the persons re-derived are left out by id, from the index too
                 ],
-                include=["id"],
                 condition=Q(first_crossed_at__isnull=False),
                 name="person_crossings",
             ),
@@ -402,11 +405,12 @@ class StatusEvent(AppendOnlyModel):
         ordering = ["occurred_at", "id"]
         indexes = [
             models.Index(fields=["person", "occurred_at"]),
-            # Covering for the sitrep's pass over every crossing: read from the index alone, not
-            # from a few hundred thousand rows scattered over the table.
+            # Covering for the sitrep's crossings per point and day: read from the index alone
+            # (with the id, which the corrections are excluded by), not from a few hundred
+            # thousand rows scattered over the table.
             models.Index(
-                fields=["kind", "occurred_at", "recorded_at", "source", "person", "crossing_point"],
-                name="status_event_kind_covering",
+                fields=["kind", "occurred_at", "recorded_at", "source", "person", "crossing_point", "id"],
+                name="status_event_crossings",
             ),
             # For the sitrep: who changed since a moment (as-of figures), and who was heard
             # from lately (covering, so the freshness count reads the index alone).

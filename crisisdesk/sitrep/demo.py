@@ -5,8 +5,7 @@ a draft — so that the dashboard shows what changed since the last one."""
 from datetime import UTC, datetime, timedelta
 
 from crisisdesk.common.origin import Origin
-from crisisdesk.registry.models import StatusEvent, StatusKind
-from crisisdesk.sitrep.figures import VERIFIED_SOURCES
+from crisisdesk.registry.models import VERIFIED_SOURCES, StatusEvent, StatusKind
 from crisisdesk.sitrep.models import PartnerFigure, SitrepSnapshot
 from crisisdesk.sitrep.services import (
     sitrep_snapshot_clear,

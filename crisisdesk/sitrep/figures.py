@@ -8,9 +8,10 @@ the numbers a snapshot took then. Persons' registry attributes that keep no hist
 for the persons registered by then; docs/subsystems/estimates.md says so.
 
 Fast at national scale because the present is denormalised on `Person` (status, intent,
-region): the figures of the persons whose timeline has nothing recorded after `as_of` are
-one GROUP BY over those columns, and only the persons changed since are re-derived from
-their timelines. A sitrep of now re-derives nobody.
+region, and the timeline facts of `derive_timeline_facts`: first and last crossings, latest
+contact): the figures of the persons whose timeline has nothing recorded (or dated) after
+`as_of` are GROUP BYs and counts over those columns' indexes, and only the persons changed
+since are re-derived from their timelines. A sitrep of now re-derives nobody.
 
 This module reads for the sitrep app only; it checks no permission and audits nothing —
 `selectors.sitrep_for` does both.
@@ -23,8 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
 from crisisdesk.border.models import (
@@ -37,6 +37,7 @@ from crisisdesk.border.models import (
     Tally,
 )
 from crisisdesk.registry.models import (
+    VERIFIED_SOURCES,
     Household,
     Intent,
     Person,
@@ -46,15 +47,13 @@ from crisisdesk.registry.models import (
     StatusKind,
     Vulnerability,
 )
-from crisisdesk.registry.services import CLOCK_SKEW_ALLOWANCE, derive_current_status
+from crisisdesk.registry.services import CLOCK_SKEW_ALLOWANCE, TimelineFacts, derive_timeline_facts
 from crisisdesk.sitrep.estimates import chapman, count_range
 from crisisdesk.sitrep.models import PartnerFigure
 
 SCHEMA_VERSION = 1
 # Where a person stands once they have left the crisis country (or can no longer be helped in it).
 DEPARTED = frozenset({StatusKind.CROSSED, StatusKind.ARRIVED_HOME, StatusKind.DECEASED})
-# Timeline entries that are not a sign of life from the person or of contact with them.
-NOT_CONTACT = (StatusKind.MISSING, StatusKind.DECEASED, StatusKind.ENTERED_IN_ERROR)
 CHANGED_CHUNK = 2000
 PERSONS_OF_CONCERN_LIMIT = 50
 # The per-day figures (crossings per point per day, status over time) cover at most this many days.
@@ -93,11 +92,7 @@ def sitrep_figures(*, window: SitrepWindow, include_persons: bool = False) -> di
     corrected = _corrected(as_of)  # read once: every crossing figure leaves these out
     charted = ChartDays.of(window, corrected)
     crossings = _crossing_pass(
-        as_of,
-        corrected,
-        starts=_window_starts(window),
-        ends=[end for _day, _start, end in _day_bounds(charted.days)],
-        late_persons=state.late_persons,
+        state, starts=_window_starts(window), ends=[end for _day, _start, end in _day_bounds(charted.days)]
     )
     crossed = _crossed_figures(window, state, charted, crossings, corrected)
     remaining = _remaining_figures(state, crossed, crossings)
@@ -119,10 +114,11 @@ def sitrep_figures(*, window: SitrepWindow, include_persons: bool = False) -> di
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    """A timeline entry as `derive_current_status` and `_value_at` read it."""
+    """A timeline entry as `derive_timeline_facts` and `_value_at` read it."""
 
     pk: int
     kind: str
+    source: str
     occurred_at: datetime
     recorded_at: datetime
     corrects_id: int | None
@@ -136,10 +132,16 @@ class _PersonsAsOf:
         self.as_of = as_of
         # Anything recorded after the moment? If not (a sitrep of now), no query needs a time filter.
         self.late_persons = Person.objects.filter(created_at__gt=as_of).exists()
-        self.late_events = StatusEvent.objects.filter(recorded_at__gt=as_of).exists()
         self.persons = Person.objects.filter(created_at__lte=as_of) if self.late_persons else Person.objects.all()
+        # Persons whose timeline holds an entry recorded or dated after the moment: their
+        # denormalised columns say more than was known then, so they are re-derived.
+        self.any_changed = self._changed_ids_query().exists()
         self.cube: Counter[tuple[str, str, str]] = Counter()
+        # Citizenships keep no history: every person registered by the moment, at their present
+        # mix, counted in the cube's pass over the persons rather than in a pass of its own.
+        self.citizenship_mixes: Counter[str] = Counter()
         self.changed_states: dict[int, tuple[str, str, str]] = {}
+        self.changed_facts: list[tuple[TimelineFacts, datetime]] = []  # with when each registered
         self._build_cube()
 
     def _changed_ids_query(self):
@@ -151,28 +153,37 @@ class _PersonsAsOf:
             .values("person_id")
         )
 
+    def unchanged(self):
+        """The persons registered by the moment whose denormalised columns held then."""
+        persons = self.persons.order_by()
+        return persons.exclude(id__in=self._changed_ids_query()) if self.any_changed else persons
+
     def _build_cube(self) -> None:
-        unchanged = self.persons.order_by()
-        if self.late_events or self.late_persons:
-            unchanged = unchanged.exclude(id__in=self._changed_ids_query())
-        for status, intent, region, count in (
-            unchanged.values_list("current_status", "intent", "region").annotate(n=Count("id")).order_by()
+        for status, intent, region, mix, count in (
+            self.unchanged()
+            .values_list("current_status", "intent", "region", "citizenship_mix")
+            .annotate(n=Count("id"))
+            .order_by()
         ):
             self.cube[(status, intent, region)] += count
-        if not (self.late_events or self.late_persons):
+            self.citizenship_mixes[mix] += count
+        if not self.any_changed:
             return
         changed = list(
-            self.persons.filter(id__in=self._changed_ids_query()).order_by().values_list("id", "intent", "region")
+            self.persons.filter(id__in=self._changed_ids_query())
+            .order_by()
+            .values_list("id", "intent", "region", "created_at", "citizenship_mix")
         )
+        self.citizenship_mixes.update(mix for *_rest, mix in changed)
         for start in range(0, len(changed), CHANGED_CHUNK):
             self._rederive(changed[start : start + CHANGED_CHUNK])
 
-    def _rederive(self, persons: list[tuple[int, str, str]]) -> None:
-        ids = [pk for pk, _intent, _region in persons]
+    def _rederive(self, persons: list[tuple[int, str, str, datetime, str]]) -> None:
+        ids = [pk for pk, *_rest in persons]
         # Plain tuples, not model instances, and the JSON read only where it says something (an
         # intent or a region): a sitrep of yesterday re-derives a hundred thousand timelines.
         recorded = StatusEvent.objects.filter(person_id__in=ids).values_list(
-            "id", "person_id", "kind", "occurred_at", "recorded_at", "corrects_id"
+            "id", "person_id", "kind", "source", "occurred_at", "recorded_at", "corrects_id"
         )
         data = dict(
             StatusEvent.objects.filter(
@@ -180,12 +191,14 @@ class _PersonsAsOf:
             ).values_list("id", "data")
         )
         timelines: dict[int, list[_Entry]] = defaultdict(list)
-        for pk, person_id, kind, occurred_at, recorded_at, corrects_id in recorded:
-            timelines[person_id].append(_Entry(pk, kind, occurred_at, recorded_at, corrects_id, data.get(pk, {})))
-        for pk, intent_now, region_now in persons:
+        for pk, person_id, kind, source, occurred_at, recorded_at, corrects_id in recorded:
+            timelines[person_id].append(
+                _Entry(pk, kind, source, occurred_at, recorded_at, corrects_id, data.get(pk, {}))
+            )
+        for pk, intent_now, region_now, created_at, _mix in persons:
             events = timelines[pk]
             known = [e for e in events if e.recorded_at <= self.as_of and e.occurred_at <= self.as_of]
-            status, _at = derive_current_status(known)
+            facts = derive_timeline_facts(known)
             intent = _value_at(
                 events, known, StatusKind.INTENT_CHANGED, now_value=intent_now, after_key="to", before_key="from"
             )
@@ -197,8 +210,9 @@ class _PersonsAsOf:
                 after_key="region",
                 before_key="from_region",
             )
-            self.changed_states[pk] = (status, intent, region)
-            self.cube[(status, intent, region)] += 1
+            self.changed_states[pk] = (facts.current_status, intent, region)
+            self.changed_facts.append((facts, created_at))
+            self.cube[(facts.current_status, intent, region)] += 1
 
     # ---- figures over the cube --------------------------------------------------------------
 
@@ -243,10 +257,10 @@ class _PersonsAsOf:
 
     def _citizenship_mix(self) -> tuple[dict[str, int], dict[str, int]]:
         """Citizenships held, by country, and persons holding more than one, by the combination
-        ("IL+UA"): one GROUP BY over each person's `citizenship_mix`, kept by the services."""
+        ("IL+UA"), from each person's `citizenship_mix`, kept by the services."""
         by_country: Counter[str] = Counter()
         combinations: Counter[str] = Counter()
-        for mix, n in self.persons.order_by().values_list("citizenship_mix").annotate(n=Count("id")):
+        for mix, n in self.citizenship_mixes.items():
             countries = mix.split("+") if mix else []
             for country in countries:
                 by_country[country] += n
@@ -260,14 +274,12 @@ class _PersonsAsOf:
 
     def _contact_stale(self, hours: int) -> int:
         """Registered persons with nothing on their timeline in the last `hours` (registering counts)."""
-        heard = StatusEvent.objects.filter(
-            occurred_at__gt=self.as_of - timedelta(hours=hours), occurred_at__lte=self.as_of
-        ).exclude(kind__in=NOT_CONTACT)
-        if self.late_events:
-            heard = heard.filter(recorded_at__lte=self.as_of)
-        if self.late_persons:
-            heard = heard.filter(person__created_at__lte=self.as_of)
-        return self.count() - heard.order_by().values("person_id").distinct().count()
+        since = self.as_of - timedelta(hours=hours)
+        heard = self.unchanged().filter(last_contact_at__gt=since).count()
+        heard += sum(
+            1 for facts, _created in self.changed_facts if facts.last_contact_at and facts.last_contact_at > since
+        )
+        return self.count() - heard
 
     def persons_of_concern(self) -> list[dict]:
         """Persons missing at `as_of`: the internal sitrep's one named list, by family name."""
@@ -324,10 +336,6 @@ def _value_at(events, known, kind: str, *, now_value: str, after_key: str, befor
 
 
 # ---- crossings ------------------------------------------------------------------------------
-
-# Crossings seen by staff: a desk check-in (which puts a "crossed" entry on the timeline), or a
-# crossing staff entered. What a person reports through their private link is not verified.
-VERIFIED_SOURCES = (StatusEvent.Source.BORDER_DESK, StatusEvent.Source.STAFF, StatusEvent.Source.API)
 
 
 # Up to this many corrections are passed to the database as a list of ids; more, as a subquery.
@@ -388,55 +396,48 @@ class _CrossingPass:
     crossed_by: list[int]  # per day end: persons whose first crossing (any source) came before it
 
 
-def _crossing_pass(
-    as_of: datetime, corrected, *, starts: list[datetime], ends: list[datetime], late_persons: bool
-) -> _CrossingPass:
-    """Every crossing figure from one GROUP BY person over the crossings known at `as_of`, summed
-    against each window start and day end in the same statement: the ORM would need a query
-    per figure, each re-reading the same few hundred thousand timeline entries."""
-    verified = Q(source__in=VERIFIED_SOURCES)
-    per_person = (
-        _crossings(as_of, corrected)
-        .values("person_id")
-        .annotate(
-            first_any=Min("occurred_at"),
-            first_verified=Min("occurred_at", filter=verified),
-            last_verified=Max("occurred_at", filter=verified),
-            last_self=Max("occurred_at", filter=Q(source=StatusEvent.Source.SELF_SERVICE)),
+def _crossing_pass(state: _PersonsAsOf, *, starts: list[datetime], ends: list[datetime]) -> _CrossingPass:
+    """Every crossing figure from each person's first and last crossings: one pass over the
+    index of the persons who ever crossed for those whose columns held at the moment, and the
+    re-derived facts of the others. Counting crossings per person instead re-reads a few
+    hundred thousand timeline entries per figure."""
+    columns = [
+        *(Q(last_verified_crossed_at__gte=start) for start in starts),
+        *(Q(first_verified_crossed_at__isnull=True, last_self_reported_crossed_at__gte=start) for start in starts),
+        Q(first_verified_crossed_at__isnull=False),
+        Q(created_at__lt=F("first_verified_crossed_at")),
+        *(Q(first_crossed_at__lt=end) for end in ends),
+    ]
+    totals = (
+        state.unchanged()
+        .filter(first_crossed_at__isnull=False)
+        .aggregate(
+            **{
+                f"figure_{number}": Count("first_crossed_at", filter=condition)
+                for number, condition in enumerate(columns)
+            }
         )
-        .order_by()
     )
-    inner, inner_params = per_person.query.sql_with_params()
-    quote = connection.ops.quote_name
-    person, created = quote(Person._meta.db_table), quote("created_at")
-    columns = {
-        name: f"per_person.{quote(name)}" for name in ("first_any", "first_verified", "last_verified", "last_self")
-    }
-    sums, params = [], []
-    for start in starts:
-        sums.append(f"SUM(CASE WHEN {columns['last_verified']} >= %s THEN 1 ELSE 0 END)")
-        params.append(start)
-    for start in starts:
-        sums.append(
-            f"SUM(CASE WHEN {columns['first_verified']} IS NULL AND {columns['last_self']} >= %s THEN 1 ELSE 0 END)"
-        )
-        params.append(start)
-    sums.append(f"COUNT({columns['first_verified']})")
-    sums.append(f"SUM(CASE WHEN {person}.{created} < {columns['first_verified']} THEN 1 ELSE 0 END)")
-    for end in ends:
-        sums.append(f"SUM(CASE WHEN {columns['first_any']} < %s THEN 1 ELSE 0 END)")
-        params.append(end)
-    registered_by_then = f" WHERE {person}.{created} <= %s" if late_persons else ""
-    sql = (
-        f"SELECT {', '.join(sums)} FROM ({inner}) per_person"  # noqa: S608 - our own SQL, values are parameters
-        f" INNER JOIN {person} ON {person}.{quote('id')} = per_person.{quote('person_id')}{registered_by_then}"
-    )
-    adapt = connection.ops.adapt_datetimefield_value
-    # In the statement's order: the SUMs' bounds, the inner query's, the join's.
-    ordered = [*(adapt(value) for value in params), *inner_params, *([adapt(as_of)] if late_persons else [])]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ordered)
-        row = [int(value or 0) for value in cursor.fetchone()]
+    row = [totals[f"figure_{number}"] or 0 for number in range(len(columns))]
+
+    def before(at: datetime | None, bound: datetime) -> bool:
+        return at is not None and at < bound
+
+    def since(at: datetime | None, bound: datetime) -> bool:
+        return at is not None and at >= bound
+
+    for facts, created_at in state.changed_facts:
+        if facts.first_crossed_at is None:
+            continue
+        verified = facts.first_verified_crossed_at is not None
+        tests = [
+            *(since(facts.last_verified_crossed_at, start) for start in starts),
+            *(not verified and since(facts.last_self_reported_crossed_at, start) for start in starts),
+            verified,
+            verified and created_at < facts.first_verified_crossed_at,
+            *(before(facts.first_crossed_at, end) for end in ends),
+        ]
+        row = [total + test for total, test in zip(row, tests, strict=True)]
     count = len(starts)
     return _CrossingPass(
         identified_since=row[:count],

@@ -7,10 +7,14 @@ reported missing. At T2 (27 Feb, 12:00) more has arrived: see `scenario_to_t2`.
 """
 
 import math
+from datetime import timedelta
 
 import pytest
 import time_machine
 
+from crisisdesk.common.origin import SYSTEM
+from crisisdesk.registry.models import Person, StatusEvent, StatusKind
+from crisisdesk.registry.services import status_event_add
 from crisisdesk.sitrep.figures import SitrepWindow, sitrep_figures
 from crisisdesk.sitrep.tests.conftest import T1, T2, at, scenario_to_t2
 
@@ -128,6 +132,33 @@ def test_a_past_moment_computed_later_gives_the_figures_of_then(scenario, users)
 
     assert again == then
     assert now["registry"]["by_region"] != then["registry"]["by_region"]  # A3 moved after T1
+
+
+def test_an_entry_timed_minutes_ahead_waits_for_its_time(scenario):
+    """A crossing entered at T1 from a clock a few minutes fast (within the allowed skew) has
+    not happened yet at T1: the sitrep of now leaves it out, although the stored facts of the
+    person already hold it, and the same sitrep taken later agrees."""
+    with time_machine.travel(T1, tick=False):
+        before = _figures(T1, include_persons=True)
+        status_event_add(
+            actor=None,
+            origin=SYSTEM,
+            person=scenario.persons["A3"],
+            kind=StatusKind.CROSSED,
+            occurred_at=T1 + timedelta(minutes=4),
+            source=StatusEvent.Source.STAFF,
+            crossing_point=scenario.points["shehyni"],
+        )
+        now = _figures(T1, include_persons=True)
+    with time_machine.travel(T2, tick=False):
+        later = _figures(T1, include_persons=True)
+        after_it = _figures(T1 + timedelta(minutes=5))
+
+    assert Person.objects.get(pk=scenario.persons["A3"].pk).first_verified_crossed_at == T1 + timedelta(minutes=4)
+    assert now == before
+    assert later == before
+    assert after_it["crossed"]["identified"] == before["crossed"]["identified"] + 1
+    assert after_it["registry"]["contact_stale"] == before["registry"]["contact_stale"] - 1
 
 
 def test_status_over_time_is_cumulative_per_day(scenario):

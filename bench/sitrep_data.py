@@ -45,7 +45,7 @@ import resource
 import sys
 import time
 from bisect import bisect
-from collections import Counter
+from collections import Counter, namedtuple
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
@@ -165,6 +165,10 @@ EXTRA_KINDS = ("contacted", "contacted", "contacted", "location_updated", "locat
 VERIFIED = frozenset({"desk", "staff", "api"})  # registry.models.VERIFIED_SOURCES
 NOT_CONTACT = frozenset({"missing", "deceased", "entered_in_error"})  # registry.models.NOT_CONTACT_KINDS
 STANDING_REGISTERED = 0  # rank of `registered` in derive_current_status: anything else outranks it
+
+
+# A timeline entry as `derive_timeline_facts` reads it.
+_KnownEntry = namedtuple("_KnownEntry", "pk kind source occurred_at corrects_id")
 
 
 def ts(seconds: int) -> str:
@@ -613,9 +617,14 @@ def _finish(world: World, person_rows, events, desk_rows, check_in_rows, *, refs
     # Timeline facts: first crossing, first and last verified, last self-reported, last contact.
     first_any, first_verified, last_verified, last_self, last_contact = ([None] * size for _ in range(5))
     append = world.status_events.append
+    timelines: list[list[tuple] | None] = [None] * size
     for index, (at, occurred, _seq, person, kind, source, by, point, data, corrects, extra) in enumerate(
         events, start=1
     ):
+        timeline = timelines[person]
+        if timeline is None:
+            timeline = timelines[person] = []
+        timeline.append((index, at, occurred, kind, source, id_of_seq[corrects] if corrects else None, extra))
         append(
             (
                 index,
@@ -654,6 +663,7 @@ def _finish(world: World, person_rows, events, desk_rows, check_in_rows, *, refs
             if standing[person] is None or key > standing[person]:
                 standing[person] = key
     events.clear()
+    _keep_states_before(world, timelines, {row[0]: (row[12], row[11]) for row in person_rows})
     held: list[list[str]] = [[] for _ in range(size)]
     for person, country in world.citizenships:
         held[person].append(country)
@@ -686,6 +696,44 @@ def _finish(world: World, person_rows, events, desk_rows, check_in_rows, *, refs
                 1 + changes[pk],
             )
         )
+
+
+def _keep_states_before(world: World, timelines, initial: dict[int, tuple[str, str]]) -> None:
+    """Each entry's `person_before`, as the registry services write it: the state that the
+    person's entries recorded before it derive (`derive_timeline_facts`), with the intent and
+    region of then; none on the registration."""
+    from crisisdesk.registry.services import derive_timeline_facts, timeline_state
+
+    befores: list[str | None] = [None] * (len(world.status_events) + 1)
+    for person, timeline in enumerate(timelines):
+        if timeline is None:
+            continue
+        intent, region = initial[person]
+        known: list[_KnownEntry] = []
+        intents: list[tuple] = []
+        regions: list[tuple] = []
+        start = 0
+        while start < len(timeline):
+            end = start
+            while end < len(timeline) and timeline[end][1] == timeline[start][1]:
+                end += 1  # entries recorded at one moment share the state before them
+            if known:
+                state = timeline_state(
+                    derive_timeline_facts(known),
+                    intent=max(intents)[2] if intents else intent,
+                    region=max(regions)[2] if regions else region,
+                )
+                text = json.dumps(state)
+                for entry in timeline[start:end]:
+                    befores[entry[0]] = text
+            for index, _at, occurred, kind, source, corrects, extra in timeline[start:end]:
+                known.append(_KnownEntry(index, kind, source, datetime.fromtimestamp(occurred, UTC), corrects))
+                if kind == "intent_changed":
+                    intents.append((occurred, index, extra))
+                elif kind == "location_updated":
+                    regions.append((occurred, index, extra))
+            start = end
+    world.status_events = [(*row, befores[row[0]]) for row in world.status_events]
 
 
 # The bulk tables in insertion order: (model, World attribute, field names of the tuples).
@@ -790,6 +838,7 @@ BULK_TABLES = (
             "crossing_point",
             "corrects",
             "data",
+            "person_before",
         ],
     ),
 )

@@ -1090,6 +1090,8 @@ def _bulk_check_in(plan, person, point, recent, staying, staying_events, rows: _
             source=StatusEvent.Source.BORDER_DESK,
             crossing_point=point,
             data={"desk_event": str(event.event_id), "direction": direction},
+            # As the batch found them: `_bulk_write` records the batch's entries at one moment.
+            person_before=registry_services.person_state_before(person),
         )
     )
 
@@ -1117,6 +1119,11 @@ def _bulk_write(plans: list[_Planned], rows: _BulkRows, *, actor, origin: Origin
     Tally.objects.bulk_create(rows.tallies)
     DeskNeed.objects.bulk_create(rows.needs)
     DeskConflict.objects.bulk_create(rows.conflicts)
+    # One moment for the batch: an entry's `person_before` is the person as the entries
+    # recorded before it left them, and within a batch that is the person before the batch.
+    recorded_at = timezone.now()
+    for status in rows.status_events:
+        status.recorded_at = recorded_at
     StatusEvent.objects.bulk_create(rows.status_events)
     touched = {status.person_id: status.person for status in rows.status_events}
     timelines: dict[int, list[StatusEvent]] = {}

@@ -398,6 +398,12 @@ class StatusEvent(AppendOnlyModel):
     note = models.TextField(blank=True)
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
     data = models.JSONField(default=dict, blank=True)
+    # The person as the entries recorded before this one left them (`person_state_before`):
+    # status, intent, region and the other timeline facts. Entries never change, so neither
+    # does this; the sitrep as of a past moment reads each changed person's state then from
+    # their first entry recorded after it instead of re-deriving their timeline. Empty on a
+    # registration (nothing came before) and on entries written before it was kept.
+    person_before = models.JSONField(null=True, blank=True, editable=False)
 
     append_only_error = TimelineIsAppendOnly
 

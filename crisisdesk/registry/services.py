@@ -622,6 +622,37 @@ class TimelineFacts:
 
 
 TIMELINE_FACT_FIELDS = tuple(field.name for field in fields(TimelineFacts))
+_FACT_TIMES = TIMELINE_FACT_FIELDS[2:]  # the crossings and the last contact
+
+
+def person_state_before(person: Person, **overrides: str) -> dict:
+    """What `StatusEvent.person_before` keeps of a person as stored now: where they stand,
+    their intent and region (`overrides` give values the caller has changed since), and the
+    timeline facts, as JSON."""
+    state = timeline_state(person, intent=person.intent, region=person.region)
+    state.update(overrides)
+    return state
+
+
+def timeline_state(facts: TimelineFacts | Person, *, intent: str, region: str) -> dict:
+    """A `person_before` from timeline facts (or a person's stored ones), intent and region."""
+    state = {"current_status": facts.current_status, "intent": intent, "region": region}
+    state.update({name: _iso_or_none(getattr(facts, name)) for name in _FACT_TIMES})
+    return state
+
+
+def person_state_read(state: dict) -> tuple[TimelineFacts, str, str]:
+    """The timeline facts, intent and region of a `person_state_before`."""
+    facts = TimelineFacts(
+        current_status=state["current_status"],
+        current_status_at=None,
+        **{name: datetime.fromisoformat(state[name]) if state[name] else None for name in _FACT_TIMES},
+    )
+    return facts, state["intent"], state["region"]
+
+
+def _iso_or_none(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def derive_timeline_facts(events) -> TimelineFacts:
@@ -685,6 +716,7 @@ def status_event_add(
         note=note.strip(),
         corrects=corrects,
         data=data or {},
+        person_before=person_state_before(person),
     )
     event.full_clean(exclude=["person", "recorded_by", "crossing_point", "corrects"], validate_constraints=False)
     event.save()
@@ -795,22 +827,28 @@ def person_update(
     if {"given_name", "family_name", "birth_year", "sex"} & set(changed):
         search_changes_record([locked.pk])
     recorded_by = actor if actor is not None and actor.is_authenticated else None
+    # Both entries recorded at one moment, with the person as they were before the change.
+    person_before = person_state_before(locked, intent=before["intent"], region=before["region"])
     if "intent" in changed:
         StatusEvent.objects.create(
             person=locked,
             kind=StatusKind.INTENT_CHANGED,
             occurred_at=now,
+            recorded_at=now,
             recorded_by=recorded_by,
             source=source,
             data={"from": before["intent"], "to": locked.intent},
+            person_before=person_before,
         )
     if any(name in changed for name in LOCATION_FIELDS):
         StatusEvent.objects.create(
             person=locked,
             kind=StatusKind.LOCATION_UPDATED,
             occurred_at=now,
+            recorded_at=now,
             recorded_by=recorded_by,
             source=source,
+            person_before=person_before,
             # The region before, too: a sitrep "as of" an earlier moment needs where they were.
             data={"region": locked.region, "from_region": before["region"]},
         )

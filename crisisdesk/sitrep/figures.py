@@ -26,7 +26,8 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from crisisdesk.border.models import (
@@ -49,7 +50,12 @@ from crisisdesk.registry.models import (
     StatusKind,
     Vulnerability,
 )
-from crisisdesk.registry.services import CLOCK_SKEW_ALLOWANCE, TimelineFacts, derive_timeline_facts
+from crisisdesk.registry.services import (
+    CLOCK_SKEW_ALLOWANCE,
+    TimelineFacts,
+    derive_timeline_facts,
+    person_state_read,
+)
 from crisisdesk.sitrep.estimates import chapman, count_range
 from crisisdesk.sitrep.models import PartnerFigure
 
@@ -177,8 +183,42 @@ class _PersonsAsOf:
             .values_list("id", "intent", "region", "created_at", "citizenship_mix")
         )
         self.citizenship_mixes.update(mix for *_rest, mix in changed)
-        for start in range(0, len(changed), CHANGED_CHUNK):
-            self._rederive(changed[start : start + CHANGED_CHUNK])
+        states = self._states_kept_then()
+        rederive = []
+        for person in changed:
+            state = states.get(person[0])
+            if state is None:
+                rederive.append(person)
+            else:
+                facts, intent, region = person_state_read(state)
+                self._count_changed(person[0], facts, intent, region, created_at=person[3])
+        for start in range(0, len(rederive), CHANGED_CHUNK):
+            self._rederive(rederive[start : start + CHANGED_CHUNK])
+
+    def _states_kept_then(self) -> dict[int, dict]:
+        """Each changed person's state at the moment, as their first entry recorded after it
+        keeps it (`StatusEvent.person_before`): one pass over the entries since, no timeline
+        re-derived. Left out: persons whose entries keep none (a registration, entries older
+        than the column), and those with an entry recorded by the moment but dated after it (a
+        device clock running ahead), which every later state already holds."""
+        first_after = (
+            StatusEvent.objects.filter(recorded_at__gt=self.as_of)
+            .annotate(rank=Window(RowNumber(), partition_by=[F("person_id")], order_by=[F("recorded_at"), F("id")]))
+            .filter(rank=1)
+            .values_list("person_id", "person_before")
+        )
+        states = {person_id: state for person_id, state in first_after if state}
+        ahead = StatusEvent.objects.filter(
+            recorded_at__gt=self.as_of - CLOCK_SKEW_ALLOWANCE, recorded_at__lte=self.as_of, occurred_at__gt=self.as_of
+        ).values_list("person_id", flat=True)
+        for person_id in ahead:
+            states.pop(person_id, None)
+        return states
+
+    def _count_changed(self, pk: int, facts: TimelineFacts, intent: str, region: str, *, created_at) -> None:
+        self.changed_states[pk] = (facts.current_status, intent, region)
+        self.changed_facts.append((facts, created_at))
+        self.cube[(facts.current_status, intent, region)] += 1
 
     def _rederive(self, persons: list[tuple[int, str, str, datetime, str]]) -> None:
         ids = [pk for pk, *_rest in persons]
@@ -209,9 +249,7 @@ class _PersonsAsOf:
                 after_key="region",
                 before_key="from_region",
             )
-            self.changed_states[pk] = (facts.current_status, intent, region)
-            self.changed_facts.append((facts, created_at))
-            self.cube[(facts.current_status, intent, region)] += 1
+            self._count_changed(pk, facts, intent, region, created_at=created_at)
 
     # ---- figures over the cube --------------------------------------------------------------
 

@@ -20,8 +20,8 @@ from crisisdesk.border import services
 from crisisdesk.border.models import CheckIn, CrossingPoint, DeskConflict, DeskEvent, DeskNeed, Tally
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import SYSTEM
-from crisisdesk.registry.models import Person, StatusEvent
-from crisisdesk.registry.services import TIMELINE_FACT_FIELDS, derive_timeline_facts
+from crisisdesk.registry.models import Person, StatusEvent, StatusKind
+from crisisdesk.registry.services import TIMELINE_FACT_FIELDS, derive_timeline_facts, person_state_read
 from crisisdesk.registry.tests.factories import person_registered
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +104,26 @@ def _facts_off_the_timeline(person: Person) -> bool:
     return any(getattr(expected, name) != getattr(person, name) for name in TIMELINE_FACT_FIELDS)
 
 
+def _befores_off_the_timeline() -> list[int]:
+    """Entries whose `person_before` is not what their person's earlier entries derive."""
+    wrong = []
+    entries = list(StatusEvent.objects.all())
+    for entry in entries:
+        if entry.person_before is None:
+            assert entry.kind == StatusKind.REGISTERED, entry.kind
+            continue
+        earlier = [e for e in entries if e.person_id == entry.person_id and e.recorded_at < entry.recorded_at]
+        kept, _intent, _region = person_state_read(entry.person_before)
+        derived = derive_timeline_facts(earlier)
+        if (kept.current_status, *(getattr(kept, n) for n in CROSSING_FACT_FIELDS), kept.last_contact_at) != (
+            derived.current_status,
+            *(getattr(derived, n) for n in CROSSING_FACT_FIELDS),
+            derived.last_contact_at,
+        ):
+            wrong.append(entry.pk)
+    return wrong
+
+
 def _outcome(batches, actor, persons_by_id):
     results = []
     for batch in batches:
@@ -151,6 +171,8 @@ def _outcome(batches, actor, persons_by_id):
             (p.family_name, p.current_status, *(getattr(p, name) is not None for name in CROSSING_FACT_FIELDS))
             for p in Person.objects.all()
         ),
+        # Every entry keeps the person as the entries recorded before it left them.
+        "befores_off_the_timeline": _befores_off_the_timeline(),
         # What the sitrep reads is what the timeline says, on either path.
         "facts_off_the_timeline": sorted(
             p.family_name for p in Person.objects.prefetch_related("timeline") if _facts_off_the_timeline(p)
@@ -200,5 +222,6 @@ def test_the_bulk_path_decides_like_the_one_by_one_path(users, monkeypatch, seed
     assert len(one_by_one["results"]) == sum(len(batch) for batch in batches)
     assert {row[1] for row in one_by_one["results"]} >= {"applied", "rejected"}
     assert in_bulk["facts_off_the_timeline"] == []
+    assert one_by_one["befores_off_the_timeline"] == in_bulk["befores_off_the_timeline"] == []
     for part in one_by_one:
         assert in_bulk[part] == one_by_one[part], part

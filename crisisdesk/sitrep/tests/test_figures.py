@@ -11,11 +11,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 
 from crisisdesk.common.origin import SYSTEM
 from crisisdesk.registry.models import Person, StatusEvent, StatusKind
 from crisisdesk.registry.services import status_event_add
-from crisisdesk.sitrep.figures import SitrepWindow, sitrep_figures
+from crisisdesk.sitrep.figures import SitrepWindow, _PersonsAsOf, sitrep_figures
 from crisisdesk.sitrep.tests.conftest import T1, T2, at, scenario_to_t2
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +160,35 @@ def test_an_entry_timed_minutes_ahead_waits_for_its_time(scenario):
     assert later == before
     assert after_it["crossed"]["identified"] == before["crossed"]["identified"] + 1
     assert after_it["registry"]["contact_stale"] == before["registry"]["contact_stale"] - 1
+
+
+def _staff_entry(person, kind, *, occurred_at, **fields):
+    status_event_add(
+        actor=None, origin=SYSTEM, person=person, kind=kind, occurred_at=occurred_at, source="staff", **fields
+    )
+
+
+@pytest.mark.parametrize("as_of", [at(26, 12), at(26, 15, 30), T1, at(27, 9, 30), at(27, 10, 45), at(27, 11, 15)])
+def test_the_state_kept_with_each_entry_gives_what_re_deriving_gives(scenario, users, as_of):
+    """A past moment reads each changed person's state then from their first entry recorded
+    after it; re-deriving every timeline (as for entries that keep no state) agrees."""
+    a3, a5 = scenario.persons["A3"], scenario.persons["A5"]
+    with time_machine.travel(T1, tick=False):  # from a clock running four minutes ahead
+        _staff_entry(a5, StatusKind.EN_ROUTE, occurred_at=T1 + timedelta(minutes=4))
+    scenario_to_t2(users, scenario)  # A5 checked in at Rava, A3 moved at 10:30
+    with time_machine.travel(at(27, 11), tick=False):
+        _staff_entry(a3, StatusKind.AT_BORDER, occurred_at=at(27, 11))
+    with time_machine.travel(at(27, 11, 30), tick=False):
+        _staff_entry(a3, StatusKind.CROSSED, occurred_at=at(27, 11, 30), crossing_point=scenario.points["shehyni"])
+    with time_machine.travel(T2, tick=False):
+        assert _PersonsAsOf(as_of)._states_kept_then()  # the kept states are read
+        kept = _figures(as_of, include_persons=True)
+        with connection.cursor() as cursor:  # entries are append-only: wiped behind the ORM's back
+            cursor.execute(f"UPDATE {StatusEvent._meta.db_table} SET person_before = NULL")  # noqa: S608
+        assert not _PersonsAsOf(as_of)._states_kept_then()
+        re_derived = _figures(as_of, include_persons=True)
+
+    assert kept == re_derived
 
 
 def test_status_over_time_is_cumulative_per_day(scenario):

@@ -16,9 +16,10 @@ most 1 s on PostgreSQL and 2 s on SQLite; its PDF in at most 5 s.
 3. Runs ANALYZE (VACUUM ANALYZE on PostgreSQL, as autovacuum would have by then).
 4. Times, `--repeat` times each after one warm-up run, `sitrep_figures(window=
    SitrepWindow.ending(as_of), include_persons=True)` as of `END` ("now", which re-derives
-   nobody), 12 hours and 3 days before it (re-deriving the persons whose timeline changed
-   since), and `report_pdf(report_build(figures))` of the sitrep of now. The clock is set to
-   `END` (time_machine), as if the sitrep were asked for at the end of the data.
+   nobody), 12 hours and 3 days before it (reading the persons changed since as their first
+   later entry keeps them), and `report_pdf(report_build(figures))` of the sitrep of now.
+   The clock is set to `END` (time_machine), as if the sitrep were asked for at the end of
+   the data.
 
 Prints one table, the data's size, load and ANALYZE times, peak memory, and checks of the
 figures against plain SQL. `--profile` adds, for each sitrep, its slowest queries with their

@@ -418,9 +418,11 @@ class StatusEvent(AppendOnlyModel):
                 fields=["kind", "occurred_at", "recorded_at", "source", "person", "crossing_point", "id"],
                 name="status_event_crossings",
             ),
-            # For the sitrep: who changed since a moment (as-of figures), and who was heard
-            # from lately (covering, so the freshness count reads the index alone).
-            models.Index(fields=["recorded_at"]),
+            # For the sitrep: who changed since a moment (as-of figures), from the index alone.
+            models.Index(fields=["recorded_at", "person"], name="status_event_recorded_person"),
+            # ... and each person's first entry since it, which keeps their state then.
+            models.Index(fields=["person", "recorded_at"], name="status_event_person_recorded"),
+            # Entries by when they happened (the demo's day-by-day scenes, the status chart).
             models.Index(fields=["occurred_at", "kind", "person"]),
         ]
         constraints = [models.CheckConstraint(condition=~Q(corrects=F("id")), name="status_event_not_self_correcting")]

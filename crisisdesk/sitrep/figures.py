@@ -10,8 +10,9 @@ for the persons registered by then; docs/subsystems/estimates.md says so.
 Fast at national scale because the present is denormalised on `Person` (status, intent,
 region, and the timeline facts of `derive_timeline_facts`: first and last crossings, latest
 contact): the figures of the persons whose timeline has nothing recorded (or dated) after
-`as_of` are GROUP BYs and counts over those columns' indexes, and only the persons changed
-since are re-derived from their timelines. A sitrep of now re-derives nobody.
+`as_of` are GROUP BYs and counts over those columns' indexes; the persons changed since are
+read as they stood then from their first entry recorded after it (`StatusEvent.person_before`),
+and only those whose entries keep no such state are re-derived from their timelines.
 
 This module reads for the sitrep app only; it checks no permission and audits nothing —
 `selectors.sitrep_for` does both.
@@ -26,8 +27,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from crisisdesk.border.models import (
@@ -201,13 +201,13 @@ class _PersonsAsOf:
         re-derived. Left out: persons whose entries keep none (a registration, entries older
         than the column), and those with an entry recorded by the moment but dated after it (a
         device clock running ahead), which every later state already holds."""
-        first_after = (
-            StatusEvent.objects.filter(recorded_at__gt=self.as_of)
-            .annotate(rank=Window(RowNumber(), partition_by=[F("person_id")], order_by=[F("recorded_at"), F("id")]))
-            .filter(rank=1)
-            .values_list("person_id", "person_before")
-        )
-        states = {person_id: state for person_id, state in first_after if state}
+        since = StatusEvent.objects.filter(recorded_at__gt=self.as_of)
+        # Each person's first entries since the moment (entries recorded at one moment share
+        # their state), the states read for those alone: a window ranking every entry since
+        # had SQLite sort the whole table in person order, for seconds.
+        earlier_since = since.filter(person_id=OuterRef("person_id"), recorded_at__lt=OuterRef("recorded_at"))
+        first = since.filter(~Exists(earlier_since)).order_by().values_list("person_id", "person_before")
+        states = {person_id: state for person_id, state in first if state}
         ahead = StatusEvent.objects.filter(
             recorded_at__gt=self.as_of - CLOCK_SKEW_ALLOWANCE, recorded_at__lte=self.as_of, occurred_at__gt=self.as_of
         ).values_list("person_id", flat=True)

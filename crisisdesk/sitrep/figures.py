@@ -22,11 +22,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
@@ -142,7 +140,7 @@ class _PersonsAsOf:
         self.late_persons = Person.objects.filter(created_at__gt=as_of).exists()
         self.persons = Person.objects.filter(created_at__lte=as_of) if self.late_persons else Person.objects.all()
         # Persons whose timeline holds an entry recorded or dated after the moment: their
-        # denormalised columns say more than was known then, so they are re-derived.
+        # denormalised columns say more than was known then, so they are counted apart.
         self.any_changed = self._changed_ids_query().exists()
         self.cube: Counter[tuple[str, str, str]] = Counter()
         # Citizenships keep no history: every person registered by the moment, at their present
@@ -222,8 +220,11 @@ class _PersonsAsOf:
 
     def _rederive(self, persons: list[tuple[int, str, str, datetime, str]]) -> None:
         ids = [pk for pk, *_rest in persons]
-        # The JSON is read only where it says something (an intent or a region).
-        recorded = _timeline_rows(ids)
+        # Plain tuples, not model instances, and the JSON read only where it says something (an
+        # intent or a region). Only the persons whose entries keep no state come here.
+        recorded = StatusEvent.objects.filter(person_id__in=ids).values_list(
+            "id", "person_id", "kind", "source", "occurred_at", "recorded_at", "corrects_id"
+        )
         data = dict(
             StatusEvent.objects.filter(
                 person_id__in=ids, kind__in=(StatusKind.INTENT_CHANGED, StatusKind.LOCATION_UPDATED)
@@ -370,33 +371,6 @@ def _value_at(events, known, kind: str, *, now_value: str, after_key: str, befor
     if later:
         return later[0].data[before_key]
     return now_value
-
-
-# Plain rows of the timelines of the persons re-derived, read with the database's cursor: a
-# sitrep of yesterday reads a million entries, and Django's conversion of each value cost more
-# than the query. The times come back parsed but naive from SQLite (which keeps them in UTC).
-_TIMELINE_COLUMNS = ("id", "person", "kind", "source", "occurred_at", "recorded_at", "corrects")
-
-
-@cache
-def _timeline_sql(count: int) -> str:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(StatusEvent._meta.get_field(name).column) for name in _TIMELINE_COLUMNS)
-    person = quote(StatusEvent._meta.get_field("person").column)
-    placeholders = ", ".join(["%s"] * count)
-    return f"SELECT {columns} FROM {quote(StatusEvent._meta.db_table)} WHERE {person} IN ({placeholders})"  # noqa: S608 - names from the model, values as parameters
-
-
-def _timeline_rows(person_ids: list[int]) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(_timeline_sql(len(person_ids)), person_ids)
-        rows = cursor.fetchall()
-    if connection.vendor != "sqlite":
-        return rows
-    return [
-        (pk, person_id, kind, source, occurred.replace(tzinfo=UTC), recorded.replace(tzinfo=UTC), corrects)
-        for pk, person_id, kind, source, occurred, recorded, corrects in rows
-    ]
 
 
 # ---- crossings ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crisisdesk.border",
     "crisisdesk.registry",
     "crisisdesk.sitrep",
+    "crisisdesk.diplomacy",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "crisisdesk.accounts.context_processors.staff_permissions",
+                "crisisdesk.diplomacy.context_processors.follow_ups_due",
             ],
         },
     },
@@ -132,7 +134,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "registry:person_list"
+LOGIN_REDIRECT_URL = "staff_home"
 
 # Two-factor authentication is required for staff. Only local settings may relax it,
 # and then only for users marked as demo users.
@@ -216,6 +218,8 @@ CRISISDESK_CRISIS_DATE = env("CRISISDESK_CRISIS_DATE", default="2022-02-24")
 CRISISDESK_SITREP_UNDECIDED_STAY_SHARE = env.float("CRISISDESK_SITREP_UNDECIDED_STAY_SHARE", default=0.5)
 CRISISDESK_SITREP_STALE_CONTACT_HOURS = env.int("CRISISDESK_SITREP_STALE_CONTACT_HOURS", default=48)
 CRISISDESK_SITREP_REFRESH_SECONDS = env.int("CRISISDESK_SITREP_REFRESH_SECONDS", default=60)
+# Diplomacy: an open channel with no contact for this many days becomes dormant.
+CRISISDESK_CHANNEL_DORMANT_AFTER_DAYS = env.int("CRISISDESK_CHANNEL_DORMANT_AFTER_DAYS", default=30)
 
 # Public endpoints: requests per client per window.
 CRISISDESK_PUBLIC_RATE_LIMIT = env.int("CRISISDESK_PUBLIC_RATE_LIMIT", default=30)

@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     CASE_OFFICER = "case_officer", _("Case officer")
     LOGISTICS_OFFICER = "logistics_officer", _("Logistics officer")
     DIPLOMAT = "diplomat", _("Diplomat")
+    SENIOR_DIPLOMAT = "senior_diplomat", _("Senior diplomat")
+    POLITICAL_DIRECTOR = "political_director", _("Political director")
 
 
 class Permission(StrEnum):
@@ -45,12 +47,25 @@ class Permission(StrEnum):
     SITREP_CLEAR = "sitrep.clear"
     SITREP_DISTRIBUTE = "sitrep.distribute"
     PARTNER_FIGURE_ADD = "sitrep.partner_figure_add"
+    # Diplomacy. These open the module's pages; compartmented records further need a
+    # read-in (diplomacy/access.py), which no role grants, not even the administrator's.
+    DIPLOMACY_VIEW = "diplomacy.view"
+    DIPLOMACY_LOG = "diplomacy.log"
+    DIPLOMACY_DECIDE = "diplomacy.decide"
+    STATEMENT_LOG = "diplomacy.statement_log"
+    LINE_TO_TAKE_APPROVE = "diplomacy.line_approve"
+    COMPARTMENT_MANAGE = "diplomacy.compartment_manage"
+    DIPLOMACY_AUDIT_VIEW = "diplomacy.audit_view"
 
 
 _P = Permission
 # What everyone who works a crossing needs: the posts, the roster, their own shifts, the
 # status of the points, and the field app's sync.
 _DESK_STAFF = frozenset({_P.POST_VIEW, _P.CROSSING_STATUS_SET, _P.ROSTER_VIEW, _P.SHIFT_WORK, _P.DESK_SYNC})
+_DIPLOMACY_STAFF = frozenset({_P.DIPLOMACY_VIEW, _P.DIPLOMACY_LOG, _P.STATEMENT_LOG})
+_DIPLOMACY_SENIOR = frozenset(
+    {_P.DIPLOMACY_DECIDE, _P.LINE_TO_TAKE_APPROVE, _P.COMPARTMENT_MANAGE, _P.DIPLOMACY_AUDIT_VIEW}
+)
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.DESK_CHIEF: frozenset(
@@ -96,8 +111,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.CASE_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_VIEW_CONTACT, _P.POST_VIEW, _P.SITREP_VIEW}),
     # Without person.view they read the sitrep as another ministry would: no names.
     Role.LOGISTICS_OFFICER: frozenset({_P.POST_VIEW, _P.SITREP_VIEW}),
-    Role.DIPLOMAT: frozenset({_P.POST_VIEW, _P.SITREP_VIEW}),
+    Role.DIPLOMAT: frozenset({_P.POST_VIEW, _P.SITREP_VIEW, *_DIPLOMACY_STAFF}),
+    Role.SENIOR_DIPLOMAT: frozenset({_P.POST_VIEW, _P.SITREP_VIEW, *_DIPLOMACY_STAFF, *_DIPLOMACY_SENIOR}),
+    Role.POLITICAL_DIRECTOR: frozenset({_P.POST_VIEW, _P.SITREP_VIEW, *_DIPLOMACY_STAFF, *_DIPLOMACY_SENIOR}),
 }
+
+# Who may approve a channel request: a rank above the requester's (diplomacy/services.py).
+# The administrator is outside this ladder: running the system is not deciding on talks.
+DIPLOMATIC_RANK: dict[str, int] = {Role.DIPLOMAT: 1, Role.SENIOR_DIPLOMAT: 2, Role.POLITICAL_DIRECTOR: 3}
 
 
 def has_permission(user, permission: Permission) -> bool:

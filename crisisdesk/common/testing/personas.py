@@ -19,6 +19,8 @@ PERSONA_ROLES = {
     "case_officer": Role.CASE_OFFICER,
     "logistics_officer": Role.LOGISTICS_OFFICER,
     "diplomat": Role.DIPLOMAT,
+    "senior_diplomat": Role.SENIOR_DIPLOMAT,
+    "political_director": Role.POLITICAL_DIRECTOR,
 }
 PERSONA_PASSWORD = "correct-horse-battery-staple-22"  # noqa: S105 - test-only credential
 ALL_PERSONAS = (*PERSONA_ROLES, "anonymous")

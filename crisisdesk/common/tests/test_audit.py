@@ -75,6 +75,8 @@ EXPECTED_STATUS = {
     "case_officer": 403,
     "logistics_officer": 403,
     "diplomat": 403,
+    "senior_diplomat": 403,
+    "political_director": 403,
     "anonymous": 302,
 }
 

@@ -73,10 +73,18 @@ LIST_EXPECTED = {
     "case_officer": 200,
     "logistics_officer": 403,
     "diplomat": 403,
+    "senior_diplomat": 403,
+    "political_director": 403,
     "anonymous": 401,
 }
 # Detail answers a forbidden person like a missing one.
-DETAIL_EXPECTED = {**LIST_EXPECTED, "logistics_officer": 404, "diplomat": 404}
+DETAIL_EXPECTED = {
+    **LIST_EXPECTED,
+    "logistics_officer": 404,
+    "diplomat": 404,
+    "senior_diplomat": 404,
+    "political_director": 404,
+}
 CREATE_EXPECTED = {
     "admin": 201,
     "desk_chief": 201,
@@ -85,6 +93,8 @@ CREATE_EXPECTED = {
     "case_officer": 403,
     "logistics_officer": 403,
     "diplomat": 403,
+    "senior_diplomat": 403,
+    "political_director": 403,
     "anonymous": 401,
 }
 UPDATE_EXPECTED = {
@@ -95,6 +105,8 @@ UPDATE_EXPECTED = {
     "case_officer": 403,
     "logistics_officer": 403,
     "diplomat": 403,
+    "senior_diplomat": 403,
+    "political_director": 403,
     "anonymous": 401,
 }
 EVENT_EXPECTED = {
@@ -105,6 +117,8 @@ EVENT_EXPECTED = {
     "case_officer": 403,
     "logistics_officer": 403,
     "diplomat": 403,
+    "senior_diplomat": 403,
+    "political_director": 403,
     "anonymous": 401,
 }
 

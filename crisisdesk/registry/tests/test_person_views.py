@@ -35,6 +35,8 @@ EXPECTED_STATUS = {
         "case_officer": ALLOWED,
         "logistics_officer": DENIED,
         "diplomat": DENIED,
+        "senior_diplomat": DENIED,
+        "political_director": DENIED,
         "anonymous": LOGIN,
     },
     "person_detail": {
@@ -45,6 +47,8 @@ EXPECTED_STATUS = {
         "case_officer": ALLOWED,
         "logistics_officer": DENIED,
         "diplomat": DENIED,
+        "senior_diplomat": DENIED,
+        "political_director": DENIED,
         "anonymous": LOGIN,
     },
     "person_edit": {
@@ -55,6 +59,8 @@ EXPECTED_STATUS = {
         "case_officer": DENIED,
         "logistics_officer": DENIED,
         "diplomat": DENIED,
+        "senior_diplomat": DENIED,
+        "political_director": DENIED,
         "anonymous": LOGIN,
     },
     "status_event_create": {
@@ -65,6 +71,8 @@ EXPECTED_STATUS = {
         "case_officer": DENIED,
         "logistics_officer": DENIED,
         "diplomat": DENIED,
+        "senior_diplomat": DENIED,
+        "political_director": DENIED,
         "anonymous": LOGIN,
     },
     "household_register": {
@@ -75,6 +83,8 @@ EXPECTED_STATUS = {
         "case_officer": DENIED,
         "logistics_officer": DENIED,
         "diplomat": DENIED,
+        "senior_diplomat": DENIED,
+        "political_director": DENIED,
         "anonymous": LOGIN,
     },
     "registration_intake": {
@@ -85,6 +95,8 @@ EXPECTED_STATUS = {
         "case_officer": DENIED,
         "logistics_officer": DENIED,
         "diplomat": DENIED,
+        "senior_diplomat": DENIED,
+        "political_director": DENIED,
         "anonymous": LOGIN,
     },
 }

@@ -18,7 +18,17 @@ pytestmark = pytest.mark.django_db
 
 DASHBOARD = reverse("sitrep:dashboard")
 API = reverse("api:sitrep_live")
-READERS = {"admin", "desk_chief", "consul", "border_officer", "case_officer", "logistics_officer", "diplomat"}
+READERS = {
+    "admin",
+    "desk_chief",
+    "consul",
+    "border_officer",
+    "case_officer",
+    "logistics_officer",
+    "diplomat",
+    "senior_diplomat",
+    "political_director",
+}
 
 
 @pytest.mark.parametrize("persona", ALL_PERSONAS)
@@ -41,7 +51,11 @@ def test_api_permission_matrix(scenario, api, persona):
     assert response.status_code == expected
     if expected == 200:
         body = response.json()
-        assert body["audience"] == ("inter_ministry" if persona in {"logistics_officer", "diplomat"} else "internal")
+        assert body["audience"] == (
+            "inter_ministry"
+            if persona in {"logistics_officer", "diplomat", "senior_diplomat", "political_director"}
+            else "internal"
+        )
 
 
 def test_the_dashboard_shows_the_three_answers_with_their_method_and_links(scenario, as_persona):

@@ -22,10 +22,12 @@ install: $(INSTALLED)
 
 ## Install, migrate the embedded SQLite database, load the demo scenario once, and serve,
 ## with a background-task worker beside the web server (niced, so that in a surge the
-## public form comes first; stopped with it).
+## public form comes first; stopped with it). The worker runs the hourly sweep that marks
+## quiet diplomatic channels dormant; queuing it twice is harmless.
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	PORT=$(PORT) $(PY) manage.py demo_load --if-empty
+	$(PY) manage.py diplomacy_dormancy --schedule -v 0
 	nice -n 10 $(PY) manage.py db_worker --verbosity 0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)

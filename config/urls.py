@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from crisisdesk.accounts import views as account_views
 from crisisdesk.api import api
 from crisisdesk.common import views as common_views
 
@@ -12,9 +12,10 @@ urlpatterns = [
     path("staff/border/", include("crisisdesk.border.urls")),
     path("desk/", include("crisisdesk.border.desk_urls")),
     path("sitrep/", include("crisisdesk.sitrep.urls")),
+    path("staff/diplomacy/", include("crisisdesk.diplomacy.urls")),
     path("staff/", include("crisisdesk.accounts.urls")),
     path("staff/", include("crisisdesk.common.urls")),
-    path("staff/", RedirectView.as_view(pattern_name="registry:person_list"), name="staff_home"),
+    path("staff/", account_views.staff_home, name="staff_home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -18,9 +18,12 @@ from ninja.errors import ValidationError as InputValidationError
 from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
+from crisisdesk.accounts.permissions import Permission, has_permission
 from crisisdesk.accounts.tokens import token_authenticate
 from crisisdesk.border.api import router as desk_router
 from crisisdesk.border.errors import BorderValidationError
+from crisisdesk.diplomacy.api import router as diplomacy_router
+from crisisdesk.diplomacy.errors import DiplomacyValidationError
 from crisisdesk.registry.api import router as registry_router
 from crisisdesk.registry.api import search_router as person_search_router
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
@@ -30,12 +33,19 @@ from crisisdesk.sitrep.errors import SitrepValidationError
 
 class ApiTokenAuth(HttpBearer):
     """Bearer tokens from accounts.tokens. Unknown, revoked and inactive-user tokens are
-    all plain 401."""
+    all plain 401. With a `permission`, a user without it is 403 `forbidden` before the
+    path, the query or the body is read, so that answer never depends on them."""
+
+    def __init__(self, permission: Permission | None = None):
+        super().__init__()
+        self.permission = permission
 
     def authenticate(self, request, token):
         user = token_authenticate(token)
         if user is None:
             return None
+        if self.permission is not None and not has_permission(user, self.permission):
+            raise PermissionDenied
         request.user = user
         return user
 
@@ -71,6 +81,8 @@ api.add_router("/v1/registry/", registry_router)
 api.add_router("/v1/persons/", person_search_router)
 api.add_router("/v1/desk/", desk_router)
 api.add_router("/v1/sitrep/", sitrep_router)
+# A role that may not open the module is 403 before any input is read (crisisdesk/diplomacy/api.py).
+api.add_router("/v1/diplomacy/", diplomacy_router, auth=ApiTokenAuth(permission=Permission.DIPLOMACY_VIEW))
 
 
 def _error(request, status: int, code: str, message: str, field: str | None = None, **extra):
@@ -90,6 +102,11 @@ def _border_invalid(request, error: BorderValidationError):
 
 @api.exception_handler(SitrepValidationError)
 def _sitrep_invalid(request, error: SitrepValidationError):
+    return _error(request, 422, error.code.value, error.message, error.field)
+
+
+@api.exception_handler(DiplomacyValidationError)
+def _diplomacy_invalid(request, error: DiplomacyValidationError):
     return _error(request, 422, error.code.value, error.message, error.field)
 
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -14,12 +15,23 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from crisisdesk.accounts.access import staff_session_required
 from crisisdesk.accounts.errors import AccountMessage
 from crisisdesk.accounts.forms import StaffLoginForm, TotpConfirmForm
+from crisisdesk.accounts.permissions import Permission, has_permission
 from crisisdesk.accounts.services import totp_device_confirm, totp_device_start
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import origin_from_request
 from crisisdesk.common.qr import qr_svg_data_uri
+
+# Where each role starts its day: the first of these its permissions open. A diplomat lands
+# on the diplomacy desk, not on a registry its role may not read.
+LANDING_PAGES: tuple[tuple[Permission, str], ...] = (
+    (Permission.PERSON_VIEW, "registry:person_list"),
+    (Permission.DIPLOMACY_VIEW, "diplomacy:home"),
+    (Permission.SITREP_VIEW, "sitrep:dashboard"),
+    (Permission.POST_VIEW, "border:post_history"),
+)
 
 
 def _safe_next(request) -> str | None:
@@ -40,7 +52,7 @@ def login_view(request):
         device = getattr(form, "otp_device", None)
         if device is not None:
             otp_login(request, device)
-        return redirect(_safe_next(request) or "registry:person_list")
+        return redirect(_safe_next(request) or "staff_home")
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request) or ""})
 
 
@@ -70,8 +82,16 @@ def otp_setup_view(request):
         ):
             otp_login(request, device)
             messages.success(request, AccountMessage.OTP_CONFIRMED)
-            return redirect("registry:person_list")
+            return redirect("staff_home")
         form.add_error("token", AccountMessage.OTP_INVALID)
     qr_data_uri = qr_svg_data_uri(device.config_url)
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "accounts/otp_setup.html", {"form": form, "qr_data_uri": qr_data_uri, "secret": secret})
+
+
+@staff_session_required
+def staff_home(request):
+    for permission, page in LANDING_PAGES:
+        if has_permission(request.user, permission):
+            return redirect(page)
+    raise PermissionDenied

@@ -36,6 +36,40 @@ def _login(client, username: str, password: str = PERSONA_PASSWORD, otp_token: s
     return client.post(LOGIN_URL, {"username": username, "password": password, "otp_token": otp_token, **extra})
 
 
+# Each role starts on the first page its permissions open.
+LANDING_BY_PERSONA = {
+    "admin": "registry:person_list",
+    "desk_chief": "registry:person_list",
+    "consul": "registry:person_list",
+    "border_officer": "registry:person_list",
+    "case_officer": "registry:person_list",
+    "logistics_officer": "sitrep:dashboard",
+    "diplomat": "diplomacy:home",
+    "senior_diplomat": "diplomacy:home",
+    "political_director": "diplomacy:home",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("persona", "page"), LANDING_BY_PERSONA.items())
+def test_staff_home_sends_each_role_to_a_page_it_may_open(as_persona, persona, page):
+    client = as_persona(persona)
+
+    response = client.get(reverse("staff_home"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse(page)
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_home_asks_a_visitor_to_log_in(client):
+    response = client.get(reverse("staff_home"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
 @pytest.mark.django_db
 class TestLogin:
     def test_login_page_renders(self, client):
@@ -57,7 +91,8 @@ class TestLogin:
 
         # then
         assert response.status_code == 302
-        assert response["Location"] == reverse("registry:person_list")
+        assert response["Location"] == reverse("staff_home")
+        assert client.get(response["Location"])["Location"] == reverse("registry:person_list")
         assert client.session["_auth_user_id"] == str(users["consul"].pk)
         assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
         assert client.get(reverse("registry:person_list")).status_code == 200
@@ -99,7 +134,7 @@ class TestLogin:
         response = _login(
             client, "desk_chief", otp_token=totp_code(device, offset_steps=1), next="https://evil.example/"
         )
-        assert response["Location"] == reverse("registry:person_list")
+        assert response["Location"] == reverse("staff_home")
 
     def test_logout_needs_post_and_ends_the_session(self, as_persona):
         """Logging out is a POST (no logout by a stray link) and ends the session."""
@@ -150,7 +185,7 @@ class TestEnrolment:
 
         # then
         assert response.status_code == 302
-        assert response["Location"] == reverse("registry:person_list")
+        assert response["Location"] == reverse("staff_home")
         device.refresh_from_db()
         assert device.confirmed
         assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
@@ -239,6 +274,8 @@ DESK_STAFF = {P.POST_VIEW, P.CROSSING_STATUS_SET, P.ROSTER_VIEW, P.SHIFT_WORK, P
 DESK_LEAD = {P.POST_MANAGE, P.ROSTER_MANAGE, P.DESK_BOARD_VIEW, P.DESK_CONFLICT_REVIEW}
 # Who drafts, clears and distributes sitreps, and enters partner figures.
 SITREP_EDITORS = {P.SITREP_VIEW, P.SITREP_DRAFT, P.SITREP_CLEAR, P.SITREP_DISTRIBUTE, P.PARTNER_FIGURE_ADD}
+DIPLOMACY_STAFF = {P.DIPLOMACY_VIEW, P.DIPLOMACY_LOG, P.STATEMENT_LOG}
+DIPLOMACY_SENIOR = {P.DIPLOMACY_DECIDE, P.LINE_TO_TAKE_APPROVE, P.COMPARTMENT_MANAGE, P.DIPLOMACY_AUDIT_VIEW}
 EXPECTED_ROLE_PERMISSIONS = {
     Role.ADMIN: {
         P.PERSON_VIEW,
@@ -253,6 +290,8 @@ EXPECTED_ROLE_PERMISSIONS = {
         *DESK_STAFF,
         *DESK_LEAD,
         *SITREP_EDITORS,
+        *DIPLOMACY_STAFF,
+        *DIPLOMACY_SENIOR,
     },
     Role.DESK_CHIEF: {
         P.PERSON_VIEW,
@@ -281,7 +320,9 @@ EXPECTED_ROLE_PERMISSIONS = {
     Role.BORDER_OFFICER: {P.PERSON_VIEW, P.PERSON_CREATE, P.STATUS_EVENT_ADD, *DESK_STAFF, P.SITREP_VIEW},
     Role.CASE_OFFICER: {P.PERSON_VIEW, P.PERSON_VIEW_CONTACT, P.POST_VIEW, P.SITREP_VIEW},
     Role.LOGISTICS_OFFICER: {P.POST_VIEW, P.SITREP_VIEW},
-    Role.DIPLOMAT: {P.POST_VIEW, P.SITREP_VIEW},
+    Role.DIPLOMAT: {P.POST_VIEW, P.SITREP_VIEW, *DIPLOMACY_STAFF},
+    Role.SENIOR_DIPLOMAT: {P.POST_VIEW, P.SITREP_VIEW, *DIPLOMACY_STAFF, *DIPLOMACY_SENIOR},
+    Role.POLITICAL_DIRECTOR: {P.POST_VIEW, P.SITREP_VIEW, *DIPLOMACY_STAFF, *DIPLOMACY_SENIOR},
 }
 
 

@@ -2,7 +2,10 @@
 
 `scenario` builds the world in memory from a seed (no database access); `loader` writes it
 through the registry services and removes it again. `manage.py demo_load` is the entry point.
-Everything in it is invented: no real person's name, number or document appears.
+Everything in it is invented: no real person's name, number or document appears. The one
+exception is the diplomacy part (`crisisdesk/diplomacy/demo.py`): it quotes public statements
+that real officials made on the air, from the report; everything confidential in it is invented
+and names fictional officials only.
 """
 
 from crisisdesk.registry.demo.scenario import (

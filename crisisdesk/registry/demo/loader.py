@@ -26,6 +26,7 @@ from crisisdesk.border.models import CheckIn, CrossingPoint, DeskConflict, DeskN
 from crisisdesk.common.audit import audit_record
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
+from crisisdesk.diplomacy.demo import diplomacy_demo_ensure
 from crisisdesk.registry.demo.scenario import (
     BORDER,
     CONSUL,
@@ -34,6 +35,9 @@ from crisisdesk.registry.demo.scenario import (
     DEFAULT_SEED,
     DEFAULT_SIZE,
     DEMO_LOGINS,
+    DIPLOMAT,
+    POLITICAL_DIRECTOR,
+    SENIOR_DIPLOMAT,
     DemoLogin,
     HouseholdPlan,
     staff_names,
@@ -201,6 +205,10 @@ def demo_load(
     ]
     for start in range(0, len(households), batch):
         _insert_batch(households[start : start + batch], origin=origin, rules=rules, staff=staff, points=points)
+    # Before the sitrep's snapshots, so that their statements section counts the demo's.
+    diplomacy_demo_ensure(
+        origin=origin, diplomat=staff[DIPLOMAT], senior=staff[SENIOR_DIPLOMAT], director=staff[POLITICAL_DIRECTOR]
+    )
     # The partner figures are dated in 2022, so the snapshots happen in the partner's present.
     sitrep_demo_ensure(origin=origin, chief=staff["chief"], clearer=staff["admin"], consul=staff[CONSUL])
     counts = demo_counts()

@@ -135,8 +135,12 @@ DEMO_LOGINS = (
     DemoLogin(Role.CASE_OFFICER, "caseworker", "demo-caseworker-2022"),
     DemoLogin(Role.LOGISTICS_OFFICER, "logistics", "demo-logistics-2022"),
     DemoLogin(Role.DIPLOMAT, "diplomat", "demo-diplomat-2022"),
+    # Appended, so that the names drawn for the logins above stay as they were.
+    DemoLogin(Role.SENIOR_DIPLOMAT, "senior", "demo-senior-2022"),
+    DemoLogin(Role.POLITICAL_DIRECTOR, "director", "demo-director-2022"),
 )
 CONSUL, BORDER = "consul", "border"
+DIPLOMAT, SENIOR_DIPLOMAT, POLITICAL_DIRECTOR = "diplomat", "senior", "director"
 
 
 def staff_names(seed: int) -> dict[str, tuple[str, str]]:

@@ -81,7 +81,12 @@ def diplomacy_audit(
     changes: dict | None = None,
 ) -> DiplomacyAuditEntry:
     """Append one chained row. `changes` names fields, never their content: the trail must not
-    become a second copy of what was said."""
+    become a second copy of what was said. The row's compartment is the target's, so that it
+    is shown only to those read into it."""
+    if compartment_id is None and target is not None:
+        compartment_id = (
+            target.pk if target._meta.model_name == "compartment" else getattr(target, "compartment_id", None)
+        )
     with transaction.atomic():
         head, _created = DiplomacyAuditHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}

@@ -123,9 +123,7 @@ def channel_detail(*, actor, origin: Origin, channel_id) -> Channel:
     channel = access.access_by_id(
         Channel, actor, channel_id, Channel.objects.select_related("counterpart", "owner", "compartment")
     )
-    diplomacy_audit(
-        actor=actor, origin=origin, action=Action.CHANNEL_VIEWED, target=channel, compartment_id=channel.compartment_id
-    )
+    diplomacy_audit(actor=actor, origin=origin, action=Action.CHANNEL_VIEWED, target=channel)
     return channel
 
 
@@ -241,9 +239,7 @@ def entries_for_export(*, actor, origin: Origin, filters: EntryFilters = EntryFi
 def entry_detail(*, actor, origin: Origin, entry_id) -> ContactEntry:
     _require(actor)
     entry = access.access_by_id(ContactEntry, actor, entry_id, _entries(actor))
-    diplomacy_audit(
-        actor=actor, origin=origin, action=Action.CONTACT_VIEWED, target=entry, compartment_id=entry.compartment_id
-    )
+    diplomacy_audit(actor=actor, origin=origin, action=Action.CONTACT_VIEWED, target=entry)
     return entry
 
 
@@ -302,7 +298,6 @@ def mediation_detail(*, actor, origin: Origin, request_id) -> MediationRequest:
         origin=origin,
         action=Action.MEDIATION_VIEWED,
         target=request,
-        compartment_id=request.compartment_id,
     )
     return request
 

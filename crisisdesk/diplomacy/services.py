@@ -96,9 +96,7 @@ def compartment_create(*, actor, origin: Origin, codeword: str, description: str
         codeword=_text(codeword, "codeword").upper(), description=description.strip(), created_by=actor
     )
     ReadIn.objects.create(compartment=compartment, user=actor, read_in_by=actor, reason="created the compartment")
-    diplomacy_audit(
-        actor=actor, origin=origin, action=Action.COMPARTMENT_CREATED, target=compartment, compartment_id=compartment.pk
-    )
+    diplomacy_audit(actor=actor, origin=origin, action=Action.COMPARTMENT_CREATED, target=compartment)
     return compartment
 
 
@@ -120,7 +118,6 @@ def compartment_read_in(*, actor, origin: Origin, compartment: Compartment, user
         origin=origin,
         action=Action.READ_IN,
         target=read_in,
-        compartment_id=compartment.pk,
         changes={"user_id": user.pk},
     )
     return read_in
@@ -145,7 +142,6 @@ def compartment_read_out(*, actor, origin: Origin, compartment: Compartment, use
         origin=origin,
         action=Action.READ_OUT,
         target=read_in,
-        compartment_id=compartment.pk,
         changes={"user_id": user.pk},
     )
     return read_in
@@ -273,7 +269,6 @@ def channel_request_submit(
         origin=origin,
         action=Action.CHANNEL_REQUESTED,
         target=request,
-        compartment_id=compartment.pk,
         changes={"kind": kind.value, "level": request.level},
     )
     return request
@@ -307,7 +302,6 @@ def channel_request_decide(
         origin=origin,
         action=Action.CHANNEL_REQUEST_DECIDED,
         target=request,
-        compartment_id=request.compartment_id,
         changes={"state": request.state},
     )
     return request
@@ -344,7 +338,6 @@ def _channel_apply(*, actor, origin: Origin, request: ChannelRequest, now: datet
         origin=origin,
         action=action,
         target=channel,
-        compartment_id=channel.compartment_id,
         changes={"level": channel.level, "status": channel.status},
     )
     return channel
@@ -369,7 +362,6 @@ def channel_close(*, actor, origin: Origin, channel: Channel, reason: str) -> Ch
         origin=origin,
         action=Action.CHANNEL_STATUS_CHANGED,
         target=channel,
-        compartment_id=channel.compartment_id,
         changes={"status": channel.status, "reason": True},
     )
     return channel
@@ -397,7 +389,6 @@ def channels_dormancy_sweep(*, origin: Origin, now: datetime | None = None) -> i
             origin=origin,
             action=Action.CHANNEL_STATUS_CHANGED,
             target=channel,
-            compartment_id=channel.compartment_id,
             changes={"status": channel.status, "automatic": True},
         )
         changed += 1
@@ -479,7 +470,6 @@ def contact_log(
         origin=origin,
         action=Action.CONTACT_LOGGED,
         target=entry,
-        compartment_id=compartment.pk,
         changes={"channel": str(channel.pk), "fields": ["summary", "participants", "classification"]},
     )
     for follow_up in follow_ups:
@@ -525,7 +515,6 @@ def follow_up_add(
         origin=origin,
         action=Action.FOLLOW_UP_ADDED,
         target=follow_up,
-        compartment_id=compartment.pk,
         changes={"owner_id": owner.pk, "due_on": due_on.isoformat()},
     )
     return follow_up
@@ -545,7 +534,6 @@ def follow_up_complete(*, actor, origin: Origin, follow_up: FollowUp) -> FollowU
         origin=origin,
         action=Action.FOLLOW_UP_DONE,
         target=follow_up,
-        compartment_id=follow_up.compartment_id,
     )
     return follow_up
 
@@ -598,7 +586,6 @@ def mediation_request_record(
         origin=origin,
         action=Action.MEDIATION_RECORDED,
         target=request,
-        compartment_id=compartment.pk,
         changes={"kind": request.kind},
     )
     return request
@@ -623,7 +610,6 @@ def mediation_outcome_set(
         origin=origin,
         action=Action.MEDIATION_OUTCOME_SET,
         target=request,
-        compartment_id=request.compartment_id,
         changes={"outcome": outcome.value},
     )
     return request
@@ -673,7 +659,6 @@ def approach_record(
         origin=origin,
         action=Action.APPROACH_RECORDED,
         target=approach,
-        compartment_id=compartment.pk,
         changes={"response": approach.response},
     )
     return approach
@@ -694,7 +679,6 @@ def approach_response_set(
         origin=origin,
         action=Action.APPROACH_RESPONSE_SET,
         target=approach,
-        compartment_id=approach.compartment_id,
         changes={"response": approach.response},
     )
     return approach

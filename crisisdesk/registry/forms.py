@@ -44,7 +44,7 @@ COMMON_CITIZENSHIPS = ("IL", "UA", "RU")
 MONTHS = [(str(n), str(n)) for n in range(1, 13)]
 
 
-def _country_choices():
+def country_choices():
     return [(code, name) for code, name in countries]
 
 
@@ -140,7 +140,7 @@ class PersonForm(PersonIdentityMixin, BootstrapFormMixin, forms.Form):
     citizenships_other = CodeMultipleChoiceField(
         label=_("Other citizenships"),
         required=False,
-        choices=_country_choices,
+        choices=country_choices,
         codes=countries,
         widget=forms.SelectMultiple(attrs={"size": 3}),
     )
@@ -149,7 +149,7 @@ class PersonForm(PersonIdentityMixin, BootstrapFormMixin, forms.Form):
     )
     document_number = forms.CharField(label=_("Document number"), required=False, max_length=40)
     document_country = CodeChoiceField(
-        label=_("Issued by"), required=False, choices=lambda: [("", "—"), *_country_choices()], codes=countries
+        label=_("Issued by"), required=False, choices=lambda: [("", "—"), *country_choices()], codes=countries
     )
     phone = forms.CharField(
         label=_("Phone"),
@@ -389,7 +389,7 @@ class PersonFilterForm(forms.Form):
     )
     intent = forms.ChoiceField(label=_("Intent"), required=False, choices=[("", _("Any intent")), *Intent.choices])
     citizenship = forms.ChoiceField(
-        label=_("Citizenship"), required=False, choices=lambda: [("", _("Any citizenship")), *_country_choices()]
+        label=_("Citizenship"), required=False, choices=lambda: [("", _("Any citizenship")), *country_choices()]
     )
     risk_flag = forms.ChoiceField(label=_("Risk flag"), required=False)
     vulnerability = forms.ChoiceField(
@@ -423,7 +423,7 @@ class PersonEditForm(PersonIdentityMixin, BootstrapFormMixin, forms.Form):
     citizenships = forms.MultipleChoiceField(
         label=_("Citizenships"),
         required=False,
-        choices=_country_choices,
+        choices=country_choices,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     region = _region_field(required=False)

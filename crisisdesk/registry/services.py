@@ -1,7 +1,6 @@
 """Writes to the registry. Each service is atomic and writes its audit rows in the same
 transaction, so a record never exists without its trail."""
 
-import hashlib
 import secrets
 import time
 import uuid
@@ -17,6 +16,7 @@ from crisisdesk.common.inserts import insert_pair_run, insert_prepare
 from crisisdesk.common.machine import Pacer
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import SYSTEM, Origin
+from crisisdesk.common.references import reference_new, token_digest
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
 from crisisdesk.registry.inputs import (
     ContactInput,
@@ -51,8 +51,6 @@ from crisisdesk.registry.tasks import registration_duplicates_find, registration
 from namebridge import clean_name, detect_script, fold
 
 # Crockford-style: no 0/O, 1/I/L or U, so a code read over a bad phone line survives.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_LENGTH = 8
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=10)
 MAX_PEOPLE_PER_REGISTRATION = 15
 PUBLIC_REGISTRANT_LABEL = "public registrant"
@@ -65,20 +63,8 @@ class RegistrationResult:
     created: bool
 
 
-def update_token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _new_reference() -> str:
-    # Bytes below a multiple of the alphabet's size map onto it evenly; the rest are
-    # dropped, so every letter is equally likely (as with secrets.choice, at less cost).
-    usable = 256 - 256 % len(REFERENCE_ALPHABET)
-    letters = ""
-    while len(letters) < REFERENCE_LENGTH:
-        letters += "".join(
-            REFERENCE_ALPHABET[byte % len(REFERENCE_ALPHABET)] for byte in secrets.token_bytes(16) if byte < usable
-        )
-    return letters[:REFERENCE_LENGTH]
+update_token_digest = token_digest
+_new_reference = reference_new
 
 
 def _person_id_of(person) -> int:

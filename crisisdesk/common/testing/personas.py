@@ -27,7 +27,12 @@ ALL_PERSONAS = (*PERSONA_ROLES, "anonymous")
 
 
 def persona_create(name: str) -> User:
-    user = User.objects.create_user(username=name, password=PERSONA_PASSWORD, role=PERSONA_ROLES[name])
+    return persona_create_named(name, name)
+
+
+def persona_create_named(username: str, persona: str) -> User:
+    """A user with a persona's role under another name: a second officer, another diplomat."""
+    user = User.objects.create_user(username=username, password=PERSONA_PASSWORD, role=PERSONA_ROLES[persona])
     TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     return user
 

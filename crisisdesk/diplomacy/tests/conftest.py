@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 
 from crisisdesk.common.origin import SYSTEM
+from crisisdesk.common.testing.personas import persona_create_named
 from crisisdesk.diplomacy import services
 from crisisdesk.diplomacy.models import (
     Approach,
@@ -135,18 +136,6 @@ def _compartment_world(*, codeword, creator, readers, own, ukraine, russia, offi
 @pytest.fixture
 def diplomat_beta(db):
     return persona_create_named("diplomat_beta", "diplomat")
-
-
-def persona_create_named(username: str, persona: str):
-    """Another user with a persona's role (persona_create names the user after the persona)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from crisisdesk.accounts.models import User
-    from crisisdesk.common.testing.personas import PERSONA_PASSWORD, PERSONA_ROLES
-
-    user = User.objects.create_user(username=username, password=PERSONA_PASSWORD, role=PERSONA_ROLES[persona])
-    TOTPDevice.objects.create(user=user, name="default", confirmed=True)
-    return user
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def test_nobody_decides_their_own_request_not_even_at_the_top(world, users):
 
 
 def test_a_second_political_director_decides_the_first_ones_request(world, users, diplomat_beta):
-    from crisisdesk.diplomacy.tests.conftest import persona_create_named
+    from crisisdesk.common.testing.personas import persona_create_named
 
     other_director = persona_create_named("director_two", "political_director")
     services.compartment_read_in(

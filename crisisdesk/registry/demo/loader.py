@@ -26,6 +26,7 @@ from crisisdesk.border.models import CheckIn, CrossingPoint, DeskConflict, DeskN
 from crisisdesk.common.audit import audit_record
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
+from crisisdesk.common.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from crisisdesk.diplomacy.demo import diplomacy_demo_ensure
 from crisisdesk.registry.demo.scenario import (
     BORDER,
@@ -61,8 +62,6 @@ from crisisdesk.registry.models import (
 )
 from crisisdesk.registry.search import search_changes_record
 from crisisdesk.registry.services import (
-    REFERENCE_ALPHABET,
-    REFERENCE_LENGTH,
     TIMELINE_FACT_FIELDS,
     derive_timeline_facts,
     persons_insert,

@@ -41,6 +41,7 @@ from faker.providers.person.ru_RU import Provider as RussianNames
 
 from crisisdesk.accounts.permissions import Role
 from crisisdesk.border.models import CrossingPoint
+from crisisdesk.common.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from crisisdesk.registry.inputs import ContactInput, DocumentInput, NameInput, PersonInput, ReporterInput
 from crisisdesk.registry.models import (
     ContactPoint,
@@ -52,7 +53,6 @@ from crisisdesk.registry.models import (
     StatusKind,
     Vulnerability,
 )
-from crisisdesk.registry.services import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from namebridge import Convention, transliterate
 
 DEFAULT_SIZE = 8000

@@ -369,7 +369,8 @@ def test_reference_codes_use_every_letter_of_their_alphabet_and_no_other():
     """Eight letters from the alphabet without look-alikes, each letter in use."""
     from collections import Counter
 
-    from crisisdesk.registry.services import REFERENCE_ALPHABET, REFERENCE_LENGTH, _new_reference
+    from crisisdesk.common.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
+    from crisisdesk.registry.services import _new_reference
 
     references = [_new_reference() for _ in range(3000)]
     letters = Counter("".join(references))

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection
 
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import SYSTEM
+from crisisdesk.common.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
 from crisisdesk.registry.inputs import ContactInput, DocumentInput, NameInput, ReporterInput
 from crisisdesk.registry.models import (
@@ -26,7 +27,7 @@ from crisisdesk.registry.models import (
     Vulnerability,
 )
 from crisisdesk.registry.selectors import registration_by_token
-from crisisdesk.registry.services import REFERENCE_ALPHABET, REFERENCE_LENGTH, registration_submit
+from crisisdesk.registry.services import registration_submit
 from crisisdesk.registry.tests.factories import PersonInputFactory, registration_input
 
 pytestmark = pytest.mark.django_db

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "crisisdesk.registry",
     "crisisdesk.sitrep",
     "crisisdesk.diplomacy",
+    "crisisdesk.cases",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,19 @@ CRISISDESK_SITREP_STALE_CONTACT_HOURS = env.int("CRISISDESK_SITREP_STALE_CONTACT
 CRISISDESK_SITREP_REFRESH_SECONDS = env.int("CRISISDESK_SITREP_REFRESH_SECONDS", default=60)
 # Diplomacy: an open channel with no contact for this many days becomes dormant.
 CRISISDESK_CHANNEL_DORMANT_AFTER_DAYS = env.int("CRISISDESK_CHANNEL_DORMANT_AFTER_DAYS", default=30)
+# Immigration requests: where document files are kept (encrypted, outside the web root and
+# STATIC_ROOT), the largest file accepted, and the days in a stage after which a case is
+# highlighted as ageing (a request type may set its own).
+CRISISDESK_DOCUMENT_ROOT = Path(env("CRISISDESK_DOCUMENT_ROOT", default=str(VAR_DIR / "documents")))
+CRISISDESK_DOCUMENT_MAX_BYTES = env.int("CRISISDESK_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+CRISISDESK_CASE_AGEING_DAYS = {
+    "received": 1,
+    "eligibility_review": 3,
+    "documents_pending": 7,
+    "decision": 2,
+    "approved": 3,
+    "travel_arranged": 5,
+}
 
 # Public endpoints: requests per client per window.
 CRISISDESK_PUBLIC_RATE_LIMIT = env.int("CRISISDESK_PUBLIC_RATE_LIMIT", default=30)

@@ -1,5 +1,8 @@
 """Settings for the test suite. SQLite by default; PostgreSQL when DATABASE_URL is set."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import database_from_env
 
@@ -21,3 +24,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Tasks run inline when their transaction commits, so tests see their effect at once.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Document files of the cases module: a fresh folder per run, outside the repository.
+CRISISDESK_DOCUMENT_ROOT = Path(tempfile.mkdtemp(prefix="crisisdesk-documents-"))

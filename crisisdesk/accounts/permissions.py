@@ -56,6 +56,12 @@ class Permission(StrEnum):
     LINE_TO_TAKE_APPROVE = "diplomacy.line_approve"
     COMPARTMENT_MANAGE = "diplomacy.compartment_manage"
     DIPLOMACY_AUDIT_VIEW = "diplomacy.audit_view"
+    # Immigration requests. `case.view` opens the queues within the reader's scope
+    # (cases/selectors.py); `case.assign` is the desk chief's, and sees every case.
+    CASE_VIEW = "case.view"
+    CASE_WORK = "case.work"
+    CASE_ASSIGN = "case.assign"
+    CASE_INTAKE = "case.intake"
 
 
 _P = Permission
@@ -88,6 +94,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.SITREP_CLEAR,
             _P.SITREP_DISTRIBUTE,
             _P.PARTNER_FIGURE_ADD,
+            _P.CASE_VIEW,
+            _P.CASE_WORK,
+            _P.CASE_ASSIGN,
+            _P.CASE_INTAKE,
         }
     ),
     Role.CONSULAR_OFFICER: frozenset(
@@ -106,9 +116,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     # Border officers record what they see at the crossing; contact details and the
     # audit trail are need-to-know and stay with the consular desk.
     Role.BORDER_OFFICER: frozenset(
-        {_P.PERSON_VIEW, _P.PERSON_CREATE, _P.STATUS_EVENT_ADD, *_DESK_STAFF, _P.SITREP_VIEW}
+        {_P.PERSON_VIEW, _P.PERSON_CREATE, _P.STATUS_EVENT_ADD, *_DESK_STAFF, _P.SITREP_VIEW, _P.CASE_INTAKE}
     ),
-    Role.CASE_OFFICER: frozenset({_P.PERSON_VIEW, _P.PERSON_VIEW_CONTACT, _P.POST_VIEW, _P.SITREP_VIEW}),
+    Role.CASE_OFFICER: frozenset(
+        {
+            _P.PERSON_VIEW,
+            _P.PERSON_VIEW_CONTACT,
+            _P.POST_VIEW,
+            _P.SITREP_VIEW,
+            _P.CASE_VIEW,
+            _P.CASE_WORK,
+            _P.CASE_INTAKE,
+        }
+    ),
     # Without person.view they read the sitrep as another ministry would: no names.
     Role.LOGISTICS_OFFICER: frozenset({_P.POST_VIEW, _P.SITREP_VIEW}),
     Role.DIPLOMAT: frozenset({_P.POST_VIEW, _P.SITREP_VIEW, *_DIPLOMACY_STAFF}),

@@ -51,6 +51,13 @@ class AuditEvent(AppendOnlyModel):
         SITREP_SNAPSHOT_CLEARED = "sitrep.snapshot_cleared", _("Cleared a sitrep snapshot")
         SITREP_SNAPSHOT_DISTRIBUTED = "sitrep.snapshot_distributed", _("Distributed a sitrep snapshot")
         PARTNER_FIGURE_ADDED = "sitrep.partner_figure", _("Entered a partner's crossing figure")
+        CASE_CREATED = "case.created", _("Opened an immigration request")
+        CASE_VIEWED = "case.viewed", _("Viewed an immigration request")
+        CASE_LISTED = "case.listed", _("Listed immigration requests")
+        CASE_CHANGED = "case.changed", _("Changed an immigration request")
+        CASE_DOCUMENT_ADDED = "case.document_added", _("Added a document to a request")
+        CASE_DOCUMENT_VIEWED = "case.document_viewed", _("Opened a request's document")
+        CASE_STATUS_VIEWED = "case.status_viewed", _("Request viewed through its private link")
 
     class Channel(models.TextChoices):
         WEB = "web", _("Staff web")

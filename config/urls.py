@@ -13,6 +13,7 @@ urlpatterns = [
     path("desk/", include("crisisdesk.border.desk_urls")),
     path("sitrep/", include("crisisdesk.sitrep.urls")),
     path("staff/diplomacy/", include("crisisdesk.diplomacy.urls")),
+    path("staff/cases/", include("crisisdesk.cases.urls")),
     path("staff/", include("crisisdesk.accounts.urls")),
     path("staff/", include("crisisdesk.common.urls")),
     path("staff/", account_views.staff_home, name="staff_home"),

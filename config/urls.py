@@ -9,6 +9,7 @@ from crisisdesk.common import views as common_views
 urlpatterns = [
     path("api/", api.urls),
     path("", include("crisisdesk.registry.urls")),
+    path("immigrate/", include("crisisdesk.cases.public_urls")),
     path("staff/border/", include("crisisdesk.border.urls")),
     path("desk/", include("crisisdesk.border.desk_urls")),
     path("sitrep/", include("crisisdesk.sitrep.urls")),

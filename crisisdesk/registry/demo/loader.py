@@ -23,6 +23,7 @@ from crisisdesk.accounts.models import User
 from crisisdesk.accounts.services import user_create
 from crisisdesk.border.demo import border_demo_ensure
 from crisisdesk.border.models import CheckIn, CrossingPoint, DeskConflict, DeskNeed
+from crisisdesk.cases.demo import cases_demo_clear, cases_demo_ensure
 from crisisdesk.common.audit import audit_record
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
@@ -174,6 +175,7 @@ def demo_clear() -> int:
     for model in (RiskFlag, Vulnerability, ContactPoint, IdentityDocument, Citizenship, PersonName, PossibleDuplicate):
         model.objects.filter(person__in=persons).delete()
     PossibleDuplicate.objects.filter(candidate__in=persons).delete()
+    cases_demo_clear(persons)
     persons.delete()
     search_changes_record([None])  # every process rebuilds its name index
     Household.objects.filter(registration__in=registrations).delete()
@@ -208,6 +210,7 @@ def demo_load(
     diplomacy_demo_ensure(
         origin=origin, diplomat=staff[DIPLOMAT], senior=staff[SENIOR_DIPLOMAT], director=staff[POLITICAL_DIRECTOR]
     )
+    cases_demo_ensure(origin=origin, chief=staff["chief"], officer=staff["caseworker"], border_officer=staff[BORDER])
     # The partner figures are dated in 2022, so the snapshots happen in the partner's present.
     sitrep_demo_ensure(origin=origin, chief=staff["chief"], clearer=staff["admin"], consul=staff[CONSUL])
     counts = demo_counts()

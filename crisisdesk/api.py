@@ -22,6 +22,8 @@ from crisisdesk.accounts.permissions import Permission, has_permission
 from crisisdesk.accounts.tokens import token_authenticate
 from crisisdesk.border.api import router as desk_router
 from crisisdesk.border.errors import BorderValidationError
+from crisisdesk.cases.api import router as cases_router
+from crisisdesk.cases.errors import CaseError, CaseValidationError
 from crisisdesk.diplomacy.api import router as diplomacy_router
 from crisisdesk.diplomacy.errors import DiplomacyValidationError
 from crisisdesk.registry.api import router as registry_router
@@ -83,6 +85,9 @@ api.add_router("/v1/desk/", desk_router)
 api.add_router("/v1/sitrep/", sitrep_router)
 # A role that may not open the module is 403 before any input is read (crisisdesk/diplomacy/api.py).
 api.add_router("/v1/diplomacy/", diplomacy_router, auth=ApiTokenAuth(permission=Permission.DIPLOMACY_VIEW))
+# GET needs case.view and POST /cases case.intake on the same path: each endpoint refuses a role
+# without its permission before it reads any input (crisisdesk/cases/api.py).
+api.add_router("/v1/cases", cases_router)
 
 
 def _error(request, status: int, code: str, message: str, field: str | None = None, **extra):
@@ -108,6 +113,12 @@ def _sitrep_invalid(request, error: SitrepValidationError):
 @api.exception_handler(DiplomacyValidationError)
 def _diplomacy_invalid(request, error: DiplomacyValidationError):
     return _error(request, 422, error.code.value, error.message, error.field)
+
+
+@api.exception_handler(CaseValidationError)
+def _case_invalid(request, error: CaseValidationError):
+    status = 409 if error.code == CaseError.STALE else 422
+    return _error(request, status, error.code.value, error.message, error.field)
 
 
 @api.exception_handler(InputValidationError)

@@ -71,6 +71,14 @@ class NeedPayload(_NamesPerson):
 
 
 class IntakePayload(_Payload):
+    """A request to immigrate, taken at the desk: it opens a case in "received".
+
+    The applicant is the person named here (`given_name`, `family_name`, `birth_year`),
+    registered as new; the registry persons of `person_ids` are then family members. With no
+    name, the first of `person_ids` is the applicant. `basis` is what the person said, in
+    their words (the case's basis note); `basis_code` the configured basis it matches, if
+    the officer chose one."""
+
     given_name: str = Field("", max_length=200)
     family_name: str = Field("", max_length=200)
     birth_year: int | None = Field(None, ge=1900, le=2100)
@@ -78,11 +86,14 @@ class IntakePayload(_Payload):
     basis: str = Field("", max_length=500)
     note: str = Field("", max_length=2000)
     point: str = Field("", max_length=50)
+    person_ids: list[int] = Field(default_factory=list, max_length=30)
+    request_type: str = Field("immigration", min_length=1, max_length=40)
+    basis_code: str = Field("", max_length=40)
 
     @model_validator(mode="after")
     def _named(self):
-        if not (self.given_name.strip() or self.family_name.strip()):
-            raise ValueError("an intake needs a name")
+        if not (self.given_name.strip() or self.family_name.strip() or self.person_ids):
+            raise ValueError("an intake needs a name or a registry person")
         return self
 
 

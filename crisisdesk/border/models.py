@@ -275,8 +275,9 @@ class DeskNeed(models.Model):
 
 
 class Intake(models.Model):
-    """The first conversation with someone who asks to immigrate, kept here until the cases
-    module takes it over."""
+    """The first conversation with someone who asks to immigrate, as the desk recorded it,
+    and the case it opened in the cases module (`case`; none when the officer who synced it
+    may not open cases)."""
 
     given_name = models.CharField(max_length=200, blank=True)
     family_name = models.CharField(max_length=200, blank=True)
@@ -288,6 +289,9 @@ class Intake(models.Model):
     recorded_at = models.DateTimeField()
     desk_event = models.OneToOneField(DeskEvent, on_delete=models.PROTECT, related_name="intake")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case = models.OneToOneField(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="border_intake"
+    )
 
     class Meta:
         ordering = ["-recorded_at", "-id"]

@@ -46,13 +46,17 @@ from crisisdesk.border.models import (
     Shift,
     Tally,
 )
+from crisisdesk.cases.errors import CaseValidationError
+from crisisdesk.cases.models import Case, CaseMember, EligibilityBasis, RequestType
+from crisisdesk.cases.services import MemberInput, case_open
 from crisisdesk.common.audit import audit_event_new, audit_record
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
 from crisisdesk.registry import services as registry_services
 from crisisdesk.registry.errors import MESSAGES as REGISTRY_MESSAGES
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
-from crisisdesk.registry.models import Channel, Household, Person, StatusEvent, StatusKind
+from crisisdesk.registry.inputs import PersonInput
+from crisisdesk.registry.models import Channel, Household, Person, Sex, StatusEvent, StatusKind
 
 MAX_BATCH = 500
 # A device clock this far ahead of the server's is flagged; the event keeps the device's time
@@ -751,9 +755,60 @@ def _apply_need(applying: _Applying, payload: Mapping) -> None:
 
 
 def _apply_intake(applying: _Applying, payload: Mapping) -> None:
+    """Keep the intake as the desk recorded it and open its case in "received" (origin
+    border, the point's post), with the applicant and the registry persons it lists.
+
+    Exactly once: the sync answers a replayed event from its stored result, and the case's
+    submission key is the event's UUID, so no path opens a second case for one event. An
+    officer who may not open cases (`case.intake`) still has the intake kept, without a case."""
     data = IntakePayload.model_validate(payload)
     point = _optional_point(data.point)
     applying.event.point = point
+    request_type = RequestType.objects.filter(code=data.request_type, active=True).first()
+    if request_type is None:
+        raise BorderValidationError(BorderError.PAYLOAD_INVALID, "request_type")
+    basis = None
+    if data.basis_code:
+        basis = EligibilityBasis.objects.filter(code=data.basis_code, active=True).first()
+        if basis is None:
+            raise BorderValidationError(BorderError.PAYLOAD_INVALID, "basis_code")
+    wanted = list(dict.fromkeys(data.person_ids))
+    found = Person.objects.in_bulk(wanted)
+    if len(found) != len(wanted):
+        raise BorderValidationError(BorderError.PERSON_UNKNOWN, "person_ids")
+    listed = [found[person_id] for person_id in wanted]
+    case = None
+    if has_permission(applying.actor, Permission.CASE_INTAKE):
+        if data.given_name.strip() or data.family_name.strip():
+            applicant = MemberInput(
+                role=CaseMember.Role.APPLICANT,
+                new_person=PersonInput(
+                    given_name=data.given_name.strip(),
+                    family_name=data.family_name.strip(),
+                    sex=Sex.UNKNOWN,
+                    birth_year=data.birth_year,
+                ),
+            )
+        else:
+            applicant, listed = MemberInput(role=CaseMember.Role.APPLICANT, person=listed[0]), listed[1:]
+        family = [MemberInput(role=CaseMember.Role.OTHER, person=person) for person in listed]
+        try:
+            opened = case_open(
+                actor=applying.actor,
+                origin=applying.origin,
+                request_type=request_type,
+                members=[applicant, *family],
+                case_origin=Case.Origin.BORDER,
+                basis=basis,
+                basis_note=data.basis,
+                post=point.post if point is not None else None,
+                submission_key=applying.event.event_id,
+                note=data.note,
+            )
+        except CaseValidationError as error:
+            raise BorderValidationError(BorderError.PAYLOAD_INVALID, error.field) from error
+        case = opened.case
+        applying.event.person_ids = list(case.members.order_by("id").values_list("person_id", flat=True))
     Intake.objects.create(
         given_name=data.given_name.strip(),
         family_name=data.family_name.strip(),
@@ -765,6 +820,7 @@ def _apply_intake(applying: _Applying, payload: Mapping) -> None:
         recorded_at=applying.at,
         desk_event=applying.event,
         recorded_by=applying.actor,
+        case=case,
     )
 
 

@@ -62,12 +62,14 @@ class CaseFilters:
 
 def _filtered(actor, filters: CaseFilters) -> QuerySet[Case]:
     cases = case_scope(actor)
+    # Each queue but "all" lies inside every reader's scope, so its condition replaces the
+    # scope's OR rather than joining it: alone, the database reads it from an index.
     if filters.queue == "mine":
-        cases = cases.filter(officer=actor)
+        cases = Case.objects.filter(officer=actor)
     elif filters.queue == "pool":
-        cases = cases.filter(officer__isnull=True)
+        cases = Case.objects.filter(officer__isnull=True)
     elif filters.queue == "reviews":
-        cases = cases.filter(rejection_proposed_by__isnull=False).exclude(rejection_proposed_by=actor)
+        cases = Case.objects.filter(rejection_proposed_by__isnull=False).exclude(rejection_proposed_by=actor)
     if filters.stage:
         cases = cases.filter(stage=filters.stage)
     elif not filters.include_closed:
@@ -105,22 +107,27 @@ def _ageing_condition() -> Q:
     return condition
 
 
-def _with_list_parts(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """What a row of the list or a card of the board shows, in a fixed number of queries.
+def _applicants() -> Prefetch:
+    applicants = CaseMember.objects.filter(role=CaseMember.Role.APPLICANT).select_related("person")
+    return Prefetch("members", queryset=applicants, to_attr="applicants")
+
+
+def _with_list_parts(cases: QuerySet[Case], *, applicants: bool = True) -> QuerySet[Case]:
+    """What a row of the list or a card of the board shows, in a fixed number of queries
+    (`applicants=False` leaves the applicants for the caller to prefetch, as the board does
+    once for all its columns).
 
     The member count is a subquery per row, not a join with GROUP BY: grouped, the database
     counts the members of every case that matches before it can sort and take one page; as
     a subquery it counts them for the page's rows only, read in order from an index
     (docs/benchmarks.md, "Immigration requests")."""
-    applicants = CaseMember.objects.filter(role=CaseMember.Role.APPLICANT).select_related("person")
     members = (
-        CaseMember.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("id")).values("n")
+        CaseMember.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("*")).values("n")
     )
-    return (
-        cases.select_related("request_type", "basis", "officer", "post")
-        .prefetch_related(Prefetch("members", queryset=applicants, to_attr="applicants"))
-        .annotate(member_count=Coalesce(Subquery(members), 0))
+    cases = cases.select_related("request_type", "basis", "officer", "post").annotate(
+        member_count=Coalesce(Subquery(members), 0)
     )
+    return cases.prefetch_related(_applicants()) if applicants else cases
 
 
 def case_list(*, actor, origin: Origin, filters: CaseFilters, page_number=1) -> Page:
@@ -144,11 +151,9 @@ def case_board(
 ) -> list[BoardColumn]:
     """The kanban board: one column per stage of `pipeline`, each with its total, how many
     are ageing, and one page of its most urgent cases. Queries: one for the totals, one for
-    the ageing counts, one per column for its cards (with their parts prefetched)."""
+    the ageing counts, one per column for its cards, and one for all the cards' applicants."""
     base = _filtered(actor, CaseFilters(**{**_as_dict(filters), "stage": "", "include_closed": True}))
-    totals = dict(
-        base.filter(stage__in=pipeline).values_list("stage").annotate(n=Count("id")).values_list("stage", "n")
-    )
+    totals = dict(base.filter(stage__in=pipeline).values_list("stage").annotate(n=Count("*")).values_list("stage", "n"))
     ageing = _ageing_counts(base, filters, pipeline)
     labels = dict(Stage.choices)
     start = (max(column_page, 1) - 1) * BOARD_COLUMN_SIZE
@@ -159,31 +164,45 @@ def case_board(
         )
         if column.total:
             column.cases = list(
-                _with_list_parts(base.filter(stage=stage)).order_by("-priority", "stage_entered_at", "id")[
-                    start : start + BOARD_COLUMN_SIZE
-                ]
+                _with_list_parts(base.filter(stage=stage), applicants=False).order_by(
+                    "-priority", "stage_entered_at", "id"
+                )[start : start + BOARD_COLUMN_SIZE]
             )
         columns.append(column)
+    _applicants_attach([card for column in columns for card in column.cases])
     audit_record(actor=actor, origin=origin, action=Action.CASE_LISTED, changes={"queue": filters.queue, "board": True})
     return columns
+
+
+def _applicants_attach(cases: list[Case]) -> None:
+    """Each case's `applicants`, read in one query. Not `prefetch_related_objects`: it points
+    every member back at its case, a reference cycle per card that only the garbage
+    collector frees, and the board's full collections cost its slowest requests ~50 ms."""
+    by_case: dict[int, list[CaseMember]] = {case.pk: [] for case in cases}
+    applicants = CaseMember.objects.filter(case__in=list(by_case), role=CaseMember.Role.APPLICANT)
+    for member in applicants.select_related("person").order_by("id"):
+        by_case[member.case_id].append(member)
+    for case in cases:
+        case.applicants = by_case[case.pk]
 
 
 def _ageing_counts(base: QuerySet[Case], filters: CaseFilters, pipeline: list[str]) -> dict[str, int]:
     """How many cases of each stage of `pipeline` are ageing, in one query. A board shows one
     request type: then each stage's count is a range along the index on (request type, stage,
     time entered), read for the ageing cases only; one OR of every (type, stage) limit would
-    make the database test every case of the pipeline (docs/benchmarks.md)."""
+    make the database test every case of the pipeline (docs/benchmarks.md). The counts are
+    COUNT(*), not of the id, so that PostgreSQL answers them from the index alone."""
     request_type = RequestType.objects.filter(pk=filters.request_type_id).first() if filters.request_type_id else None
     if request_type is None:
         ageing = base.filter(_ageing_condition(), stage__in=pipeline)
-        return dict(ageing.values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))
+        return dict(ageing.values_list("stage").annotate(n=Count("*")).values_list("stage", "n"))
     now = timezone.now()
     limits = {stage: request_type.ageing_limit(stage) for stage in pipeline if stage not in CLOSED_STAGES}
     counts = [
         base.filter(stage=stage, stage_entered_at__lte=now - timedelta(days=limit))
         .order_by()
         .values_list("stage")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list("stage", "n")
         for stage, limit in limits.items()
         if limit is not None

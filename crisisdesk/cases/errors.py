@@ -32,6 +32,7 @@ class CaseError(StrEnum):
     DOCUMENT_KIND = "document_kind"
     PIPELINE_INVALID = "pipeline_invalid"
     STALE = "stale"
+    MEMBER_TWICE = "member_twice"
 
 
 MESSAGES = {
@@ -58,6 +59,7 @@ MESSAGES = {
     CaseError.FILE_DAMAGED: _("The file could not be read. It may be damaged."),
     CaseError.DOCUMENT_KIND: _("Choose what the document is."),
     CaseError.PIPELINE_INVALID: _("A pipeline runs from received to a decision, and travel follows an approval."),
+    CaseError.MEMBER_TWICE: _("The same person is named twice on the request."),
     CaseError.STALE: _("Someone else changed this case meanwhile. Reload it and try again."),
 }
 

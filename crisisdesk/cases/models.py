@@ -228,6 +228,7 @@ class CaseEvent(AppendOnlyModel):
         STAGE_CHANGED = "stage_changed", _("Stage changed")
         ASSIGNED = "assigned", _("Assigned")
         PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        STATUS_LINK_ISSUED = "status_link_issued", _("New status link given to the applicant")
         REJECTION_PROPOSED = "rejection_proposed", _("Rejection proposed")
         REJECTION_RETURNED = "rejection_returned", _("Rejection not confirmed")
         DOCUMENT_ADDED = "document_added", _("Document received")

@@ -208,6 +208,9 @@ def case_open(
         raise CaseValidationError(CaseError.UNKNOWN_TYPE, "request_type")
     if basis is not None and not basis.active:
         raise CaseValidationError(CaseError.UNKNOWN_BASIS, "basis")
+    named = [member.person.pk for member in members if member.person is not None]
+    if len(set(named)) != len(named):
+        raise CaseValidationError(CaseError.MEMBER_TWICE, "members")
     roles = [member.role for member in members]
     if roles.count(CaseMember.Role.APPLICANT) == 0:
         raise CaseValidationError(CaseError.APPLICANT_REQUIRED, "members")
@@ -234,6 +237,21 @@ def case_open(
     _event(case, actor=actor, kind=CaseEvent.Kind.CREATED, to_stage=Stage.RECEIVED, note=note.strip())
     _audit(case, actor=actor, origin=origin, action=Action.CASE_CREATED, changes={"origin": case_origin})
     return CaseOpened(case, token, created=True)
+
+
+@transaction.atomic
+def case_status_link_issue(*, actor, origin: Origin, case: Case) -> str:
+    """A new private status link for the applicant (a request taken at the border or a post,
+    or a lost link): the old link stops working. The token is returned once, to be handed
+    over; only its digest is kept."""
+    case = _locked(case)
+    _may_work(actor, case)
+    token = secrets.token_urlsafe(24)
+    case.status_token_digest, case.version = token_digest(token), case.version + 1
+    case.save(update_fields=["status_token_digest", "version"])
+    _event(case, actor=actor, kind=CaseEvent.Kind.STATUS_LINK_ISSUED)
+    _audit(case, actor=actor, origin=origin, action=Action.CASE_CHANGED, changes={"status_link": True})
+    return token
 
 
 # --- Assignment ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:case_id>/rejection-review/", views.rejection_review, name="rejection_review"),
     path("<int:case_id>/notes/", views.note_add, name="note_add"),
     path("<int:case_id>/priority/", views.priority_set, name="priority_set"),
+    path("<int:case_id>/status-link/", views.status_link_issue, name="status_link_issue"),
     # Its documents
     path("<int:case_id>/documents/", views.document_upload, name="document_upload"),
     path("<int:case_id>/documents/<int:document_id>/", views.document_download, name="document_download"),

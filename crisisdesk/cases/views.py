@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -182,6 +183,7 @@ class Allowed:
     upload: bool
     review_documents: bool
     own_rejection_pending: bool
+    status_link: bool
 
 
 def _allowed(user, case: Case) -> Allowed:
@@ -201,6 +203,7 @@ def _allowed(user, case: Case) -> Allowed:
         upload=not closed and (works_it or (worker and case.officer_id is None)),
         review_documents=works_it,
         own_rejection_pending=pending and case.rejection_proposed_by_id == user.pk,
+        status_link=not closed and works_it,
     )
 
 
@@ -689,3 +692,20 @@ def intake(request):
             return redirect("cases:intake")
     context = {"form": form, "people": people, "applicant": applicant}
     return render(request, "cases/intake.html", context)
+
+
+@staff_required(P.CASE_VIEW)
+@require_POST
+def status_link_issue(request, case_id: int):
+    """A new private link for the applicant, shown once on this page to be handed over."""
+    case = selectors.case_get(actor=request.user, case_id=case_id)
+    _permit(request, P.CASE_WORK)
+    try:
+        token = services.case_status_link_issue(actor=request.user, origin=_origin(request), case=case)
+    except CaseValidationError as error:
+        messages.error(request, error.message)
+        return redirect("cases:detail", case_id=case.pk)
+    link = request.build_absolute_uri(reverse("cases_public:status", kwargs={"token": token}))
+    response = render(request, "cases/status_link.html", {"case": case, "link": link})
+    response["Cache-Control"] = "no-store"
+    return response

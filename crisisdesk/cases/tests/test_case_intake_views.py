@@ -107,3 +107,40 @@ def test_the_registry_page_offers_a_request_to_those_who_may_open_one(as_persona
 
     assert 'data-testid="open-request"' in as_persona("border_officer").get(url).content.decode()
     assert 'data-testid="open-request"' not in as_persona("consul").get(url).content.decode()
+
+
+def test_a_new_status_link_is_shown_once_and_the_old_one_stops(as_persona, users, make_case):
+    from crisisdesk.cases.services import case_assign
+    from crisisdesk.common.origin import SYSTEM
+
+    case = make_case(actor=users["border_officer"], case_origin=Case.Origin.BORDER)
+    case = case_assign(actor=users["desk_chief"], origin=SYSTEM, case=case, officer=users["case_officer"])
+    old_digest = case.status_token_digest
+
+    response = as_persona("case_officer").post(reverse("cases:status_link_issue", kwargs={"case_id": case.pk}))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    page = response.content.decode()
+    link = page.split('data-testid="status-link">')[1].split("<")[0]
+    case.refresh_from_db()
+    assert case.status_token_digest != old_digest
+    assert case.events.filter(kind=CaseEvent.Kind.STATUS_LINK_ISSUED).exists()
+    assert as_persona("anonymous").get(link.replace("http://testserver", "")).status_code == 200
+
+
+def test_the_same_person_twice_is_refused(users, make_case, immigration):
+    from crisisdesk.cases.errors import CaseError, CaseValidationError
+    from crisisdesk.cases.services import MemberInput, case_open
+    from crisisdesk.common.origin import SYSTEM
+
+    person = make_case().members.get().person
+    with pytest.raises(CaseValidationError) as excinfo:
+        case_open(
+            actor=users["case_officer"],
+            origin=SYSTEM,
+            request_type=immigration,
+            members=[MemberInput("applicant", person), MemberInput("child", person)],
+            case_origin="post",
+        )
+    assert excinfo.value.code == CaseError.MEMBER_TWICE

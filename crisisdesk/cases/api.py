@@ -8,7 +8,7 @@ The order of the answers, so that what a caller learns never depends on what the
 1. no token, or a bad one: 401 `not_authenticated`;
 2. a role without the module (`case.view`; `case.intake` for POST /cases): 403 `forbidden`,
    before the path, the query or the body is read. The queries and bodies are therefore
-   read inside the endpoints (`_query`, `_body`), not declared in their signatures (ninja
+   read inside the endpoints (`common/api_input.py`: `query_read`, `body_read`), not declared in their signatures (ninja
    would validate those first); OpenAPI documents them all the same;
 3. a case in the path that is missing or outside the caller's scope (a case officer and a
    colleague's case): 404 `not_found`, the same for both;
@@ -23,9 +23,8 @@ Every call, read or write, leaves an audit row with channel "api" (the selectors
 services write it). The timeline's notes are internal: this API is for staff only.
 """
 
-import json
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from uuid import UUID
 
 import pydantic
@@ -34,8 +33,6 @@ from django.db import IntegrityError
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
-from ninja.errors import ValidationError as InputValidationError
 from pydantic import model_validator
 
 from crisisdesk.accounts.models import User
@@ -53,6 +50,7 @@ from crisisdesk.cases.models import (
     RequestType,
     Stage,
 )
+from crisisdesk.common.api_input import body_documented, body_read, query_documented, query_read
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin, origin_from_request
 from crisisdesk.registry.models import Person
@@ -60,7 +58,6 @@ from crisisdesk.registry.schemas import PersonCreateIn
 
 router = Router(tags=["cases"])
 
-S = TypeVar("S", bound=pydantic.BaseModel)
 P = Permission
 DEFAULT_REQUEST_TYPE = "immigration"
 MAX_FAMILY = 29  # with the applicant, 30 people on one request, as at the border desk
@@ -91,70 +88,6 @@ def _case(request, case_id: int, permission: Permission) -> Case:
 
 
 # --- Input read after the checks --------------------------------------------------------
-
-
-def _invalid(error: pydantic.ValidationError, location: tuple[str, ...]) -> InputValidationError:
-    """A pydantic error in the shape of ninja's own for declared input."""
-    errors = []
-    for item in error.errors(include_url=False):
-        item.pop("input", None)
-        if isinstance(item.get("ctx", {}).get("error"), Exception):
-            item["ctx"]["error"] = str(item["ctx"]["error"])
-        errors.append({**item, "loc": (*location, *item["loc"])})
-    return InputValidationError(errors)
-
-
-def _body(request, schema: type[S]) -> S:
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError as error:
-        raise HttpError(400, "Cannot parse request body") from error
-    try:
-        return schema.model_validate(data)
-    except pydantic.ValidationError as error:
-        raise _invalid(error, ("body", "payload")) from error
-
-
-def _query(request, schema: type[S]) -> S:
-    try:
-        return schema.model_validate(request.GET.dict())
-    except pydantic.ValidationError as error:
-        raise _invalid(error, ("query",)) from error
-
-
-def _inlined(schema: dict) -> dict:
-    """A JSON schema with its `$defs` written in place: a `#/$defs/…` reference inside an
-    operation would be read against the whole OpenAPI document, where it does not exist."""
-    definitions = schema.pop("$defs", {})
-
-    def resolve(node):
-        if isinstance(node, dict):
-            reference = node.get("$ref", "")
-            if reference.startswith("#/$defs/"):
-                return resolve(definitions[reference.removeprefix("#/$defs/")])
-            return {key: resolve(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolve(item) for item in node]
-        return node
-
-    return resolve(schema)
-
-
-def _documented_body(schema: type[Schema]) -> dict:
-    """OpenAPI for a body `_body` reads (ninja cannot see it in the signature)."""
-    content = {"application/json": {"schema": _inlined(schema.json_schema())}}
-    return {"requestBody": {"required": True, "content": content}}
-
-
-def _documented_query(schema: type[Schema]) -> dict:
-    """OpenAPI for the query parameters `_query` reads."""
-    properties = schema.json_schema().get("properties", {})
-    return {
-        "parameters": [
-            {"in": "query", "name": name, "required": False, "schema": {k: v for k, v in spec.items() if k != "title"}}
-            for name, spec in properties.items()
-        ]
-    }
 
 
 # --- Output -----------------------------------------------------------------------------
@@ -591,12 +524,12 @@ def _officer(username: str | None):
 # --- The queues -------------------------------------------------------------------------
 
 
-@router.get("", response=CasePageOut, url_name="case_list", openapi_extra=_documented_query(CaseListQuery))
+@router.get("", response=CasePageOut, url_name="case_list", openapi_extra=query_documented(CaseListQuery))
 def case_list(request):
     """A queue, 50 a page: urgent first, then the longest in their stage. Within the caller's
     scope: a case officer's own cases, the pool and rejections to review; a desk chief's all."""
     _require(request, P.CASE_VIEW)
-    query = _query(request, CaseListQuery)
+    query = query_read(request, CaseListQuery)
     page = selectors.case_list(
         actor=request.auth, origin=_origin(request), filters=query.filters(), page_number=query.page
     )
@@ -608,12 +541,12 @@ def case_list(request):
     }
 
 
-@router.get("/board", response=BoardOut, url_name="case_board", openapi_extra=_documented_query(BoardQuery))
+@router.get("/board", response=BoardOut, url_name="case_board", openapi_extra=query_documented(BoardQuery))
 def case_board(request):
     """The kanban board: a column per stage of the request type's pipeline, with its total,
     how many are ageing, and one page of its most urgent cases."""
     _require(request, P.CASE_VIEW)
-    query = _query(request, BoardQuery)
+    query = query_read(request, BoardQuery)
     if query.request_type_id is None:
         request_type = RequestType.objects.filter(code=DEFAULT_REQUEST_TYPE).first()
     else:
@@ -646,12 +579,12 @@ def case_board(request):
     }
 
 
-@router.get("/report", response=ReportOut, url_name="case_report", openapi_extra=_documented_query(ReportQuery))
+@router.get("/report", response=ReportOut, url_name="case_report", openapi_extra=query_documented(ReportQuery))
 def case_report(request):
     """Counts by stage, time in stage (median and p90, in days) and decisions per day: the desk
     chief's."""
     _require(request, P.CASE_ASSIGN)
-    query = _query(request, ReportQuery)
+    query = query_read(request, ReportQuery)
     report = selectors.case_report(actor=request.auth, days=query.days)
     return {
         "total_open": report.total_open,
@@ -670,14 +603,14 @@ def case_report(request):
     "",
     response={200: CaseOpenedOut, 201: CaseOpenedOut},
     url_name="case_open",
-    openapi_extra=_documented_body(CaseOpenIn),
+    openapi_extra=body_documented(CaseOpenIn),
 )
 def case_open(request):
     """A new request in "received", for an applicant and family: registry persons by id, or
     new persons registered with it. 201 with the applicant's status token; with a
     `submission_key` already used, 200 with the case it opened then (and no token)."""
     _require(request, P.CASE_INTAKE)
-    payload = _body(request, CaseOpenIn)
+    payload = body_read(request, CaseOpenIn)
     arguments = {
         "actor": request.auth,
         "origin": _origin(request),
@@ -721,23 +654,23 @@ def case_take(request, case_id: int):
 
 
 @router.post(
-    "/{int:case_id}/assign", response=CaseStateOut, url_name="case_assign", openapi_extra=_documented_body(AssignIn)
+    "/{int:case_id}/assign", response=CaseStateOut, url_name="case_assign", openapi_extra=body_documented(AssignIn)
 )
 def case_assign(request, case_id: int):
     """Assign, reassign or return to the pool: the desk chief's."""
     case = _case(request, case_id, P.CASE_ASSIGN)
-    payload = _body(request, AssignIn)
+    payload = body_read(request, AssignIn)
     return services.case_assign(
         actor=request.auth, origin=_origin(request), case=case, officer=_officer(payload.officer)
     )
 
 
-@router.post("/{int:case_id}/move", response=CaseStateOut, url_name="case_move", openapi_extra=_documented_body(MoveIn))
+@router.post("/{int:case_id}/move", response=CaseStateOut, url_name="case_move", openapi_extra=body_documented(MoveIn))
 def case_move(request, case_id: int):
     """The next stage of the pipeline, or back to an earlier review stage with a note.
     Decisions are POST …/decide."""
     case = _case(request, case_id, P.CASE_WORK)
-    payload = _body(request, MoveIn)
+    payload = body_read(request, MoveIn)
     return services.case_move(
         actor=request.auth,
         origin=_origin(request),
@@ -749,12 +682,12 @@ def case_move(request, case_id: int):
 
 
 @router.post(
-    "/{int:case_id}/decide", response=CaseStateOut, url_name="case_decide", openapi_extra=_documented_body(DecideIn)
+    "/{int:case_id}/decide", response=CaseStateOut, url_name="case_decide", openapi_extra=body_documented(DecideIn)
 )
 def case_decide(request, case_id: int):
     """Approve, withdraw, or propose a rejection (a second officer confirms it), with the reason."""
     case = _case(request, case_id, P.CASE_WORK)
-    payload = _body(request, DecideIn)
+    payload = body_read(request, DecideIn)
     return services.case_decide(
         actor=request.auth,
         origin=_origin(request),
@@ -769,24 +702,24 @@ def case_decide(request, case_id: int):
     "/{int:case_id}/rejection-review",
     response=CaseStateOut,
     url_name="case_rejection_review",
-    openapi_extra=_documented_body(RejectionReviewIn),
+    openapi_extra=body_documented(RejectionReviewIn),
 )
 def case_rejection_review(request, case_id: int):
     """A second officer confirms a proposed rejection, or sends it back with a note."""
     case = _case(request, case_id, P.CASE_WORK)
-    payload = _body(request, RejectionReviewIn)
+    payload = body_read(request, RejectionReviewIn)
     return services.case_rejection_review(
         actor=request.auth, origin=_origin(request), case=case, confirm=payload.confirm, note=payload.note
     )
 
 
 @router.post(
-    "/{int:case_id}/notes", response={201: NoteOut}, url_name="case_note_add", openapi_extra=_documented_body(NoteIn)
+    "/{int:case_id}/notes", response={201: NoteOut}, url_name="case_note_add", openapi_extra=body_documented(NoteIn)
 )
 def case_note_add(request, case_id: int):
     """An internal note on the timeline, never shown to the applicant."""
     case = _case(request, case_id, P.CASE_WORK)
-    payload = _body(request, NoteIn)
+    payload = body_read(request, NoteIn)
     return Status(
         201, services.case_note_add(actor=request.auth, origin=_origin(request), case=case, note=payload.note)
     )
@@ -796,12 +729,12 @@ def case_note_add(request, case_id: int):
     "/{int:case_id}/priority",
     response=CaseStateOut,
     url_name="case_priority_set",
-    openapi_extra=_documented_body(PriorityIn),
+    openapi_extra=body_documented(PriorityIn),
 )
 def case_priority_set(request, case_id: int):
     """Change the priority: the desk chief's."""
     case = _case(request, case_id, P.CASE_ASSIGN)
-    payload = _body(request, PriorityIn)
+    payload = body_read(request, PriorityIn)
     return services.case_priority_set(actor=request.auth, origin=_origin(request), case=case, priority=payload.priority)
 
 

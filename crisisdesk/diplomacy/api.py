@@ -6,7 +6,7 @@ compartment the caller is not read into is answered exactly like one that does n
 (docs/subsystems/access-control.md):
 
 - A record in the path that is hidden or missing is 404 `not_found`. POSTs on a record load it
-  *before* they read the body (`_body` parses it inside the endpoint, after the load), so a
+  *before* they read the body (`body_read` in `common/api_input.py` parses it inside the endpoint, after the load), so a
   hidden id and a missing one get the same 404 whatever is posted.
 - A record named inside a body (a channel, a compartment, a mediation request) that is hidden
   or missing is 422 `not_found` on its field (`_visible_ref`).
@@ -21,24 +21,21 @@ Each compartmented item carries its `marking`, and each response the highest mar
 it carries (top-level `marking`).
 """
 
-import json
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from uuid import UUID
 
-import pydantic
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
-from ninja.errors import ValidationError as InputValidationError
 from pydantic import AwareDatetime
 
 from crisisdesk.accounts.models import User
 from crisisdesk.accounts.permissions import Permission, has_permission
+from crisisdesk.common.api_input import body_documented, body_read
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin, origin_from_request
 from crisisdesk.diplomacy import access, selectors, services
@@ -64,8 +61,6 @@ from crisisdesk.diplomacy.models import (
 
 router = Router(tags=["diplomacy"])
 
-S = TypeVar("S", bound=pydantic.BaseModel)
-
 
 def _origin(request) -> Origin:
     return origin_from_request(request, channel=AuditEvent.Channel.API)
@@ -90,33 +85,6 @@ OutcomeCode = _choice(MediationOutcome)
 MediationKindCode = _choice(MediationRequest.Kind)
 ResponseCode = _choice(Approach.Response)
 StanceCode = _choice(PublicStatement.Stance)
-
-
-# --- The body of a POST on a record, read after the record ------------------------------
-
-
-def _body(request, schema: type[S]) -> S:
-    """The JSON body as `schema`, for endpoints that must load the record in their path first.
-    Errors have the shape of ninja's own for declared bodies (`field` without "body")."""
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError as error:
-        raise HttpError(400, "Cannot parse request body") from error
-    try:
-        return schema.model_validate(data)
-    except pydantic.ValidationError as error:
-        errors = []
-        for item in error.errors(include_url=False):
-            item.pop("input", None)
-            if isinstance(item.get("ctx", {}).get("error"), Exception):
-                item["ctx"]["error"] = str(item["ctx"]["error"])
-            errors.append({**item, "loc": ("body", "payload", *item["loc"])})
-        raise InputValidationError(errors) from error
-
-
-def _documented_body(schema: type[Schema]) -> dict:
-    """OpenAPI for a body that `_body` reads (ninja cannot see it in the signature)."""
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema.json_schema()}}}}
 
 
 # --- References to other records inside a body ------------------------------------------
@@ -802,14 +770,14 @@ class DecisionIn(Schema):
     "/channel-requests/{uuid:channel_request_id}/decision",
     response=ChannelRequestOut,
     url_name="diplomacy_channel_request_decide",
-    openapi_extra=_documented_body(DecisionIn),
+    openapi_extra=body_documented(DecisionIn),
 )
 def channel_request_decide(request, channel_request_id: UUID):
     """Approve or reject, with a reason. 422 `rank_too_low` when the request needs a more senior
     decider, `own_request` for one's own. Approval opens, escalates or reopens the channel."""
     channel_request = selectors.channel_request_detail(actor=request.auth, request_id=channel_request_id)
     _require(request, Permission.DIPLOMACY_DECIDE)
-    payload = _body(request, DecisionIn)
+    payload = body_read(request, DecisionIn)
     return services.channel_request_decide(
         actor=request.auth,
         origin=_origin(request),
@@ -919,12 +887,12 @@ class FollowUpAddIn(FollowUpIn):
     "/entries/{uuid:entry_id}/follow-ups",
     response={201: FollowUpOut},
     url_name="diplomacy_follow_up_add",
-    openapi_extra=_documented_body(FollowUpAddIn),
+    openapi_extra=body_documented(FollowUpAddIn),
 )
 def follow_up_add(request, entry_id: UUID):
     entry = access.access_by_id(ContactEntry, request.auth, entry_id)
     _require(request, Permission.DIPLOMACY_LOG)
-    payload = _body(request, FollowUpAddIn)
+    payload = body_read(request, FollowUpAddIn)
     follow_up = services.follow_up_add(
         actor=request.auth,
         origin=_origin(request),
@@ -1024,13 +992,13 @@ class OutcomeIn(Schema):
     "/mediation-requests/{uuid:mediation_request_id}/outcome",
     response=MediationOut,
     url_name="diplomacy_mediation_outcome",
-    openapi_extra=_documented_body(OutcomeIn),
+    openapi_extra=body_documented(OutcomeIn),
 )
 def mediation_outcome(request, mediation_request_id: UUID):
     """A new outcome, kept beside the earlier ones; the request shows the latest."""
     mediation = access.access_by_id(MediationRequest, request.auth, mediation_request_id)
     _require(request, Permission.DIPLOMACY_LOG)
-    payload = _body(request, OutcomeIn)
+    payload = body_read(request, OutcomeIn)
     return services.mediation_outcome_set(
         actor=request.auth,
         origin=_origin(request),
@@ -1090,12 +1058,12 @@ class ApproachResponseIn(Schema):
     "/approaches/{uuid:approach_id}/response",
     response=ApproachOut,
     url_name="diplomacy_approach_response",
-    openapi_extra=_documented_body(ApproachResponseIn),
+    openapi_extra=body_documented(ApproachResponseIn),
 )
 def approach_response(request, approach_id: UUID):
     approach = selectors.approach_detail(actor=request.auth, approach_id=approach_id)
     _require(request, Permission.DIPLOMACY_LOG)
-    payload = _body(request, ApproachResponseIn)
+    payload = body_read(request, ApproachResponseIn)
     return services.approach_response_set(
         actor=request.auth,
         origin=_origin(request),

@@ -70,14 +70,19 @@ class NeedPayload(_NamesPerson):
     point: str = Field("", max_length=50)
 
 
+class PersonRefPayload(_NamesPerson):
+    """One person an event lists: a registry id, or the quick registration that made them."""
+
+
 class IntakePayload(_Payload):
     """A request to immigrate, taken at the desk: it opens a case in "received".
 
     The applicant is the person named here (`given_name`, `family_name`, `birth_year`),
-    registered as new; the registry persons of `person_ids` are then family members. With no
-    name, the first of `person_ids` is the applicant. `basis` is what the person said, in
-    their words (the case's basis note); `basis_code` the configured basis it matches, if
-    the officer chose one."""
+    registered as new; the persons listed are then family members: `person_ids` (registry
+    ids), then `members` (each by id or, if registered on the device, by `person_event`), in
+    that order. With no name, the first person listed is the applicant. `basis` is what the
+    person said, in their words (the case's basis note); `basis_code` the configured basis it
+    matches, if the officer chose one."""
 
     given_name: str = Field("", max_length=200)
     family_name: str = Field("", max_length=200)
@@ -87,13 +92,16 @@ class IntakePayload(_Payload):
     note: str = Field("", max_length=2000)
     point: str = Field("", max_length=50)
     person_ids: list[int] = Field(default_factory=list, max_length=30)
+    members: list[PersonRefPayload] = Field(default_factory=list, max_length=30)
     request_type: str = Field("immigration", min_length=1, max_length=40)
     basis_code: str = Field("", max_length=40)
 
     @model_validator(mode="after")
     def _named(self):
-        if not (self.given_name.strip() or self.family_name.strip() or self.person_ids):
+        if not (self.given_name.strip() or self.family_name.strip() or self.person_ids or self.members):
             raise ValueError("an intake needs a name or a registry person")
+        if len(self.person_ids) + len(self.members) > 30:
+            raise ValueError("an intake lists at most 30 persons")
         return self
 
 

@@ -772,11 +772,7 @@ def _apply_intake(applying: _Applying, payload: Mapping) -> None:
         basis = EligibilityBasis.objects.filter(code=data.basis_code, active=True).first()
         if basis is None:
             raise BorderValidationError(BorderError.PAYLOAD_INVALID, "basis_code")
-    wanted = list(dict.fromkeys(data.person_ids))
-    found = Person.objects.in_bulk(wanted)
-    if len(found) != len(wanted):
-        raise BorderValidationError(BorderError.PERSON_UNKNOWN, "person_ids")
-    listed = [found[person_id] for person_id in wanted]
+    listed = _intake_persons(data)
     case = None
     if has_permission(applying.actor, Permission.CASE_INTAKE):
         if data.given_name.strip() or data.family_name.strip():
@@ -822,6 +818,19 @@ def _apply_intake(applying: _Applying, payload: Mapping) -> None:
         recorded_by=applying.actor,
         case=case,
     )
+
+
+def _intake_persons(data: IntakePayload) -> list[Person]:
+    """The persons an intake lists, in order and each once: `person_ids`, then `members`."""
+    wanted = list(dict.fromkeys(data.person_ids))
+    found = Person.objects.in_bulk(wanted)
+    if len(found) != len(wanted):
+        raise BorderValidationError(BorderError.PERSON_UNKNOWN, "person_ids")
+    listed = {person_id: found[person_id] for person_id in wanted}
+    for member in data.members:
+        person = _person(member)
+        listed.setdefault(person.pk, person)
+    return list(listed.values())
 
 
 def _apply_staying(applying: _Applying, payload: Mapping) -> None:

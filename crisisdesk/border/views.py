@@ -221,7 +221,10 @@ DESK_DEVICE_LABEL_PREFIX = "desk: "  # marks the API tokens that field devices h
 def desk_app(request):
     """The field app's shell. The service worker keeps a copy, so it opens offline too."""
     points = selectors.crossing_point_list(actor=request.user)
-    return render(request, "border/desk_app.html", {"points": points})
+    # Only those who may open a request see the intake form: for anyone else the sync keeps
+    # an intake without opening a case (border/services.py), which nobody at the desk expects.
+    can_intake = has_permission(request.user, Permission.CASE_INTAKE)
+    return render(request, "border/desk_app.html", {"points": points, "can_intake": can_intake})
 
 
 @staff_required(Permission.DESK_SYNC)

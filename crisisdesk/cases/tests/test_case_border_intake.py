@@ -178,8 +178,56 @@ def test_a_person_listed_twice_is_on_the_case_once(api, points, family):
     assert CaseMember.objects.count() == 2
 
 
+def quick_register_event(given: str, family: str) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "kind": "quick_register",
+        "device_time": (timezone.now() - timedelta(minutes=6)).isoformat(),
+        "payload": {"given_name": given, "family_name": family, "sex": "F", "citizenships": ["IL"]},
+    }
+
+
+def test_members_registered_on_the_device_join_the_case_in_the_order_listed(api, points, family):
+    """The field app lists members as it has them: registry ids, and people it registered
+    itself while offline, named by their quick registration's event, which the same batch
+    (or an earlier one) carries."""
+    grandmother = quick_register_event("Ганна", "Вишневська")
+    members = [{"person_id": family[0].pk}, {"person_event": grandmother["id"]}, {"person_id": family[1].pk}]
+    intake = intake_event({"members": members, "basis": "Бабуся єврейка", "point": "shehyni"})
+
+    results = sync(api("border_officer"), [grandmother, intake])
+
+    assert [result["status"] for result in results] == ["applied", "applied"]
+    registered = Person.objects.get(family_name="Вишневська")
+    case = Case.objects.get()
+    assert [(m.role, m.person_id) for m in case.members.order_by("id")] == [
+        ("applicant", family[0].pk),
+        ("other", registered.pk),
+        ("other", family[1].pk),
+    ]
+    assert results[1]["person_ids"] == [family[0].pk, registered.pk, family[1].pk]
+    # sent again, in another batch: nothing more
+    before = counts()
+    again = sync(api("border_officer"), [grandmother, intake])
+    assert all(result["replayed"] for result in again)
+    assert counts() == before
+
+
+def test_person_ids_and_members_together_list_each_person_once(api, points, family):
+    payload = {"person_ids": [family[1].pk], "members": [{"person_id": family[0].pk}, {"person_id": family[1].pk}]}
+
+    (result,) = sync(api("border_officer"), [intake_event(payload)])
+
+    assert result["status"] == "applied"
+    case = Case.objects.get()
+    assert [(m.role, m.person_id) for m in case.members.order_by("id")] == [
+        ("applicant", family[1].pk),
+        ("other", family[0].pk),
+    ]
+
+
 def test_an_old_field_app_intake_still_opens_a_case(api, points):
-    """The payload the field app sends today (a name, the family size, the basis in words)."""
+    """The payload an earlier field app sent (a name, the family size, the basis in words)."""
     payload = {"given_name": "Ісаак", "family_name": "Левін", "family_size": 4, "basis": "", "point": "rava"}
 
     (result,) = sync(api("border_officer"), [intake_event(payload)])
@@ -204,6 +252,14 @@ def test_the_request_type_can_be_chosen(api, points):
         ({"given_name": "Ісаак", "basis_code": "cousin"}, BorderError.PAYLOAD_INVALID),
         ({"given_name": "", "family_name": " "}, BorderError.PAYLOAD_INVALID),
         ({"given_name": "Ісаак", "person_ids": list(range(1, 32))}, BorderError.PAYLOAD_INVALID),
+        (
+            {"person_ids": list(range(1, 21)), "members": [{"person_id": n} for n in range(21, 32)]},
+            BorderError.PAYLOAD_INVALID,
+        ),
+        ({"members": [{"person_event": str(uuid.uuid4())}]}, BorderError.PERSON_EVENT_UNKNOWN),
+        ({"members": [{"person_id": 999_999}]}, BorderError.PERSON_UNKNOWN),
+        ({"members": [{"person_id": 1, "person_event": str(uuid.uuid4())}]}, BorderError.PAYLOAD_INVALID),
+        ({"members": [{}]}, BorderError.PAYLOAD_INVALID),
         ({"given_name": "Ісаак", "point": "nowhere"}, BorderError.POINT_UNKNOWN),
     ],
 )
@@ -245,6 +301,14 @@ def test_an_officer_who_may_not_open_cases_still_has_the_intake_kept(api, points
     # The listed persons are still checked: an unknown one is refused for the consul too.
     (bad,) = sync(api("consul"), [intake_event({"given_name": "Ісаак", "person_ids": [999_999]})])
     assert bad["reason"] == BorderError.PERSON_UNKNOWN
+
+
+@pytest.mark.parametrize(("persona", "offered"), [("border_officer", True), ("desk_chief", True), ("consul", False)])
+def test_the_field_app_offers_the_intake_form_only_to_those_who_may_open_a_case(as_persona, persona, offered):
+    page = as_persona(persona).get(reverse("desk:app")).content.decode()
+
+    assert ('data-testid="desk-intake"' in page) is offered
+    assert 'data-testid="desk-search"' in page  # the rest of the desk is theirs either way
 
 
 def test_the_desk_chief_follows_the_intake_to_its_case(api, points):

@@ -1,16 +1,21 @@
-"""An immigration request in Chromium, from the border desk to arrival: the border officer's
-intake opens the case; the desk chief, in one browser, assigns it; the case officer, in
-another, moves it through eligibility review and documents (uploading a PDF through the
-form), approves it with a reason, arranges travel and records the arrival. The timeline
-tells the whole story, and nothing breaks the CSP.
+"""An immigration request in Chromium, from the border desk to arrival: at the crossing,
+offline, the border officer checks a mother and her son in, quick-registers the grandmother
+who came with them, adds the three to an intake and syncs once back online, which opens
+one case in "received" with the three (sent again, nothing more). The desk chief, in another
+browser, assigns it; the case officer, in a third, moves it through eligibility review and
+documents (uploading a PDF through the form), approves it with a reason, arranges travel
+and records the arrival. The timeline tells the whole story, and nothing breaks the CSP.
 """
 
 import re
+from dataclasses import replace
 
 import pytest
 from playwright.sync_api import expect
 
-from crisisdesk.cases.models import Case, Stage
+from crisisdesk.border.models import CrossingPoint, DeskEvent, Intake
+from crisisdesk.cases.models import Case, CaseMember, Stage
+from crisisdesk.common.origin import SYSTEM
 from crisisdesk.common.testing.browser import (  # noqa: F401 - imported fixtures are registered by name
     allow_async_unsafe,
     browser_problems,
@@ -19,12 +24,67 @@ from crisisdesk.common.testing.browser import (  # noqa: F401 - imported fixture
     new_browser_context,
     screenshot,
 )
+from crisisdesk.registry.models import Person
+from crisisdesk.registry.services import registration_submit
+from crisisdesk.registry.tests.factories import PersonInputFactory, registration_input
 
 
 def _submit(page, form: str) -> None:
     with page.expect_navigation():
         page.click(f"[data-testid={form}] button[type=submit]")
     expect(page.locator(".alert-danger")).to_have_count(0)
+
+
+def _desk_intake(page, context, *, family: list[Person]) -> None:
+    """At the crossing, offline: the household checked in, the grandmother quick-registered,
+    the three added to one intake; then back online, one sync."""
+    page.goto("/desk/")
+    expect(page.locator("#desk")).to_have_attribute("data-ready", "true", timeout=20_000)
+    page.wait_for_function("async () => Boolean(await caches.match('/desk/'))", timeout=20_000)
+    context.set_offline(True)
+    page.select_option("[data-testid=desk-point]", "shehyni")
+    page.fill("[data-testid=desk-search]", "Kovalenko Olena")
+    mother = page.locator(f"[data-testid=desk-result][data-person='{family[0].pk}']")
+    mother.locator("[data-testid=desk-check-in-household]").click()
+    mother.locator("[data-testid=desk-intake-add-household]").click()
+    page.fill("#register-given", "Hanna")
+    page.fill("#register-family", "Vyshnevska")
+    page.fill("#register-birth", "1951")
+    page.click("#desk-register button[type=submit]")
+    expect(page.locator("[data-testid=desk-pack-count]")).to_have_text(str(len(family) + 1))
+    page.fill("[data-testid=desk-search]", "Vyshnevska Hanna")
+    page.locator("[data-testid=desk-result]").first.locator("[data-testid=desk-intake-add]").click()
+    # added twice, listed once
+    mother = page.locator(f"[data-testid=desk-result][data-person='{family[0].pk}']")
+    page.fill("[data-testid=desk-search]", "Kovalenko Olena")
+    mother.locator("[data-testid=desk-intake-add]").click()
+    people = page.locator("[data-testid=desk-intake-person]")
+    expect(people).to_have_count(3)
+    expect(people.first).to_contain_text("applicant")
+
+    # a reload, still offline, keeps the draft
+    page.reload()
+    expect(page.locator("#desk")).to_have_attribute("data-ready", "true", timeout=20_000)
+    expect(people).to_have_count(3)
+    people.nth(1).locator("[data-testid=desk-intake-remove]").click()
+    expect(people).to_have_count(2)
+    page.fill("[data-testid=desk-search]", "Kovalenko Olena")
+    page.locator(
+        f"[data-testid=desk-result][data-person='{family[0].pk}'] [data-testid=desk-intake-add-household]"
+    ).click()
+    expect(people).to_have_count(3)
+    page.fill("#intake-basis", "Grandmother Hanna is Jewish; her birth record is at home in Lviv.")
+    expect(page.locator("#intake-size")).to_have_value("3")
+    screenshot(page, "desk-intake")
+    page.click("#desk-intake button[type=submit]")
+    expect(people).to_have_count(0)
+    expect(page.locator("[data-testid=desk-queue]")).to_have_text("3")
+    assert Case.objects.count() == 0
+
+    context.set_offline(False)
+    page.click("[data-testid=desk-sync]")
+    expect(page.locator("[data-testid=desk-queue]")).to_have_text("0", timeout=20_000)
+    page.click("[data-testid=desk-sync]")
 
 
 def _move(page, stage: str) -> None:
@@ -35,16 +95,46 @@ def _move(page, stage: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_intake_assignment_documents_approval_travel_arrival(  # noqa: PLR0917 - pytest fixtures
-    make_case,
+def test_intake_assignment_documents_approval_travel_arrival(
     users,
     sample_pdf,
     tmp_path,
     new_browser_context,  # noqa: F811 - the fixture imported above
     browser_problems,  # noqa: F811 - the fixture imported above
 ):
-    # given a case opened by the border desk's intake
-    case = make_case(actor=users["border_officer"], case_origin=Case.Origin.BORDER)
+    # given a mother and her son in the registry, and the crossing they come to
+    CrossingPoint.objects.create(
+        code="shehyni", name="Shehyni", name_far_side="Medyka", country_from="UA", country_to="PL"
+    )
+    mother_and_son = (
+        PersonInputFactory(given_name="Olena", family_name="Kovalenko", other_names=()),
+        PersonInputFactory(given_name="Taras", family_name="Kovalenko", sex="M", birth_year=2011, other_names=()),
+    )
+    registration = registration_submit(
+        origin=SYSTEM, data=replace(registration_input(), people=mother_and_son)
+    ).registration
+    family = list(Person.objects.filter(registration=registration).order_by("pk"))
+
+    # when the border officer takes their request at the desk
+    context = new_browser_context()
+    desk = context.new_page()
+    login_through_form(desk, user=users["border_officer"])
+    _desk_intake(desk, context, family=family)
+
+    # then one case in "received", from the border, with the three as listed, the mother the applicant
+    case = Case.objects.get()
+    grandmother = Person.objects.get(family_name="Vyshnevska")
+    assert (case.stage, case.origin, case.officer) == (Stage.RECEIVED, Case.Origin.BORDER, None)
+    members = list(case.members.order_by("id").values_list("person_id", "role"))
+    assert members == [
+        (family[0].pk, CaseMember.Role.APPLICANT),
+        (grandmother.pk, CaseMember.Role.OTHER),
+        (family[1].pk, CaseMember.Role.OTHER),  # removed, then added again: listed last
+    ]
+    assert case.basis_note.startswith("Grandmother Hanna is Jewish")
+    intake = Intake.objects.get()
+    assert intake.case == case and intake.family_size == 3
+    assert DeskEvent.objects.filter(kind=DeskEvent.Kind.INTAKE).count() == 1
     passport = tmp_path / "passport scan.pdf"
     passport.write_bytes(sample_pdf)
 

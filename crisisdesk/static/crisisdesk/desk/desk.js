@@ -351,6 +351,16 @@
     }
     buttons.append(needs, button(cfg.msgNeed, "desk-need", () => need(record, needs.value)));
     buttons.append(button(cfg.msgStaying, "desk-staying", () => staying(record)));
+    if (intakeForm()) {
+      buttons.append(button(cfg.msgIntakeAdd, "desk-intake-add", () => intakeAdd([record])));
+      if (record.household) {
+        buttons.append(
+          button(cfg.msgIntakeAddHousehold, "desk-intake-add-household", () =>
+            intakeAdd(persons.filter((member) => member.household === record.household)),
+          ),
+        );
+      }
+    }
     item.append(name, details, ...badges, buttons);
     return item;
   }
@@ -588,21 +598,100 @@
     await statusRefresh();
   }
 
+  // --- an immigration request: the people it names, chosen from the search ---------------
+  //
+  // The draft is kept in IndexedDB, so a reload (offline) does not lose whom the officer added.
+
+  let intakePeople = [];
+
+  function intakeForm() {
+    return document.getElementById("desk-intake");
+  }
+
+  function intakeEntry(record) {
+    return { id: record.id, event: record.event, local: Boolean(record.local), given: record.given, family: record.family };
+  }
+
+  async function intakeAdd(records) {
+    const listed = new Set(intakePeople.map((entry) => String(entry.id)));
+    for (const record of records) {
+      if (!listed.has(String(record.id))) {
+        intakePeople.push(intakeEntry(record));
+        listed.add(String(record.id));
+      }
+    }
+    await metaSet("intakeDraft", intakePeople);
+    intakeRender();
+  }
+
+  async function intakeRemove(id) {
+    intakePeople = intakePeople.filter((entry) => String(entry.id) !== String(id));
+    await metaSet("intakeDraft", intakePeople);
+    intakeRender();
+  }
+
+  function intakeRender() {
+    const list = document.getElementById("desk-intake-people");
+    if (!list) {
+      return;
+    }
+    const form = intakeForm();
+    const named = Boolean(`${form.elements.given_name.value}${form.elements.family_name.value}`.trim());
+    list.replaceChildren(
+      ...intakePeople.map((entry, index) => {
+        const item = document.createElement("li");
+        item.className = "list-group-item d-flex align-items-center gap-2";
+        item.dataset.testid = "desk-intake-person";
+        item.dataset.person = String(entry.id);
+        const name = document.createElement("bdi");
+        name.textContent = fullName(entry);
+        const role = document.createElement("span");
+        role.className = "small text-body-secondary";
+        role.textContent = index === 0 && !named ? cfg.msgIntakeApplicant : cfg.msgIntakeFamily;
+        const remove = button(cfg.msgIntakeRemove, "desk-intake-remove", () => intakeRemove(entry.id));
+        remove.className = "btn btn-sm btn-outline-secondary ms-auto";
+        item.append(name, role, remove);
+        return item;
+      }),
+    );
+    list.hidden = !intakePeople.length;
+    // The family may be larger than those listed (someone still inside), never smaller.
+    const size = form.elements.family_size;
+    size.min = String(Math.max(1, intakePeople.length + (named ? 1 : 0)));
+    if (Number(size.value || 0) < Number(size.min)) {
+      size.value = size.min;
+    }
+    root.dataset.intakePeople = String(intakePeople.length);
+  }
+
   async function intakeSubmit(event) {
     event.preventDefault();
     const values = formValues(event.target);
+    const given = (values.given_name || "").trim();
+    const family = (values.family_name || "").trim();
+    if (!given && !family && !intakePeople.length) {
+      alertShow(cfg.msgIntakeEmpty);
+      return;
+    }
+    const listed = intakePeople.length + (given || family ? 1 : 0);
+    const first = intakePeople[0];
     await enqueue(
       "intake",
       {
-        given_name: values.given_name || "",
-        family_name: values.family_name || "",
-        family_size: Number(values.family_size || 1),
+        given_name: given,
+        family_name: family,
+        family_size: Math.max(Number(values.family_size || 1), listed),
         basis: values.basis || "",
+        members: intakePeople.map(personRef),
         point: point(),
       },
-      `→ ${values.given_name || ""} ${values.family_name || ""}`.trim(),
+      `→ ${given || family ? `${given} ${family}`.trim() : fullName(first)} (${listed})`,
     );
+    alertShow("");
     event.target.reset();
+    intakePeople = [];
+    await metaSet("intakeDraft", intakePeople);
+    intakeRender();
   }
 
   // --- sync -------------------------------------------------------------------------------
@@ -738,7 +827,12 @@
     document.getElementById("desk-scan").addEventListener("click", () => (scanning ? scanStop() : scanStart()));
     document.getElementById("desk-tally").addEventListener("submit", tallySubmit);
     document.getElementById("desk-register").addEventListener("submit", registerSubmit);
-    document.getElementById("desk-intake").addEventListener("submit", intakeSubmit);
+    if (intakeForm()) {
+      intakeForm().addEventListener("submit", intakeSubmit);
+      intakeForm().addEventListener("input", intakeRender);
+      intakePeople = (await metaGet("intakeDraft")) || [];
+      intakeRender();
+    }
     document.getElementById("desk-sync").addEventListener("click", () => sync());
     document.getElementById("desk-pack-download").addEventListener("click", () => packDownload());
     document.getElementById("desk-sign-out").addEventListener("click", () => signOut());

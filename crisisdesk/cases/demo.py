@@ -39,7 +39,7 @@ BASIS_NOTES = (
 
 def cases_demo_clear(persons) -> None:
     """The demo's cases go with the demo persons they name (called before those are deleted)."""
-    from crisisdesk.cases.documents import document_discard
+    from crisisdesk.common.documents import document_discard
 
     case_ids = list(Case.objects.filter(members__person__in=persons).values_list("pk", flat=True).distinct())
     documents = CaseDocument.objects.filter(case_id__in=case_ids)

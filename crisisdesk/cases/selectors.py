@@ -18,9 +18,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from crisisdesk.accounts.permissions import Permission, has_permission
-from crisisdesk.cases.documents import document_read
 from crisisdesk.cases.models import CLOSED_STAGES, Case, CaseDocument, CaseEvent, CaseMember, RequestType, Stage
 from crisisdesk.common.audit import audit_record
+from crisisdesk.common.documents import document_read
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
 

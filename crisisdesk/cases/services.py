@@ -19,7 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from crisisdesk.accounts.permissions import Permission, has_permission
-from crisisdesk.cases.documents import document_discard, document_store, file_check
 from crisisdesk.cases.errors import CaseError, CaseValidationError
 from crisisdesk.cases.models import (
     CLOSED_STAGES,
@@ -34,6 +33,7 @@ from crisisdesk.cases.models import (
     Stage,
 )
 from crisisdesk.common.audit import actor_label_for, audit_record
+from crisisdesk.common.documents import FileRejected, document_discard, document_store, file_check
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
 from crisisdesk.common.references import reference_new, token_digest
@@ -452,7 +452,10 @@ def case_document_add(
         raise CaseValidationError(CaseError.DOCUMENT_KIND, "kind")
     if member is not None and member.case_id != case.pk:
         raise CaseValidationError(CaseError.NOT_FOUND, "member")
-    checked = file_check(name=name, content=content)
+    try:
+        checked = file_check(name=name, content=content)
+    except FileRejected as error:
+        raise CaseValidationError(CaseError(error.code.value), "file") from error
     storage_key = document_store(checked.content)
     try:
         with transaction.atomic():

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from django.http import Http404
 
-from crisisdesk.cases.documents import display_name_of
 from crisisdesk.cases.errors import CaseError, CaseValidationError
 from crisisdesk.cases.models import CaseDocument, DocumentKind
 from crisisdesk.cases.selectors import case_document_open
 from crisisdesk.cases.services import case_assign, case_document_add, document_kinds_missing
+from crisisdesk.common.documents import display_name_of
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import SYSTEM
 

@@ -1,4 +1,5 @@
-"""Document files: checked by their content, kept encrypted outside the web root.
+"""Uploaded files (a request's documents, a shipment's clearance papers and receipts):
+checked by their content, kept encrypted outside the web root.
 
 An upload is accepted only when its bytes are a PDF, JPEG or PNG that parses, whatever its
 name says: a script renamed `passport.pdf` is refused. The stored file is named by a random
@@ -14,16 +15,39 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
-from crisisdesk.cases.errors import CaseError, CaseValidationError
 from crisisdesk.common.encryption import field_cipher
+from crisisdesk.common.errors import CodedValidationError
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
 DISPLAY_NAME_LENGTH = 120
+
+
+class FileError(StrEnum):
+    FILE_EMPTY = "file_empty"
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_TYPE = "file_type"
+    FILE_DAMAGED = "file_damaged"
+
+
+FILE_MESSAGES = {
+    FileError.FILE_EMPTY: _("The file is empty."),
+    FileError.FILE_TOO_LARGE: _("The file is too large."),
+    FileError.FILE_TYPE: _("Send a PDF, JPEG or PNG file."),
+    FileError.FILE_DAMAGED: _("The file could not be read. It may be damaged."),
+}
+
+
+class FileRejected(CodedValidationError):
+    """An upload refused by its content; each app turns the code into its own error."""
+
+    messages = FILE_MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,29 +88,33 @@ def _parses(content: bytes, content_type: str) -> bool:
         return False
 
 
-def display_name_of(name: str, content_type: str) -> str:
+def safe_file_name(name: str, extension: str, *, fallback: str = "document", length: int = DISPLAY_NAME_LENGTH) -> str:
     """A name safe to show and to offer on download: no directories (`../../etc/passwd`
-    becomes `passwd`), no control or bidi characters, and the extension of what the file
-    really is."""
+    becomes `passwd`), no control or bidi characters, and `extension`, that of what the
+    file really is."""
     base = re.split(r"[\\/]", name or "")[-1]
     base = "".join(
         ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] not in "CZ" or ch == " "
     )
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    stem = re.sub(r"\s+", " ", stem).strip(" .")[: DISPLAY_NAME_LENGTH - 5] or "document"
-    return f"{stem}.{EXTENSIONS[content_type]}"
+    stem = re.sub(r"\s+", " ", stem).strip(" .")[: length - len(extension) - 1] or fallback
+    return f"{stem}.{extension}"
 
 
-def file_check(*, name: str, content: bytes) -> CheckedFile:
+def display_name_of(name: str, content_type: str) -> str:
+    return safe_file_name(name, EXTENSIONS[content_type])
+
+
+def file_check(*, name: str, content: bytes, allowed: frozenset[str] = frozenset(EXTENSIONS)) -> CheckedFile:
     if not content:
-        raise CaseValidationError(CaseError.FILE_EMPTY, "file")
+        raise FileRejected(FileError.FILE_EMPTY, "file")
     if len(content) > settings.CRISISDESK_DOCUMENT_MAX_BYTES:
-        raise CaseValidationError(CaseError.FILE_TOO_LARGE, "file")
+        raise FileRejected(FileError.FILE_TOO_LARGE, "file")
     content_type = _sniffed_type(content)
-    if content_type is None:
-        raise CaseValidationError(CaseError.FILE_TYPE, "file")
+    if content_type is None or content_type not in allowed:
+        raise FileRejected(FileError.FILE_TYPE, "file")
     if not _parses(content, content_type):
-        raise CaseValidationError(CaseError.FILE_DAMAGED, "file")
+        raise FileRejected(FileError.FILE_DAMAGED, "file")
     return CheckedFile(
         content=content,
         content_type=content_type,

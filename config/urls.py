@@ -15,6 +15,7 @@ urlpatterns = [
     path("sitrep/", include("crisisdesk.sitrep.urls")),
     path("staff/diplomacy/", include("crisisdesk.diplomacy.urls")),
     path("staff/cases/", include("crisisdesk.cases.urls")),
+    path("staff/aid/", include("crisisdesk.aid.urls")),
     path("staff/", include("crisisdesk.accounts.urls")),
     path("staff/", include("crisisdesk.common.urls")),
     path("staff/", account_views.staff_home, name="staff_home"),

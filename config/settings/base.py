@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "crisisdesk.sitrep",
     "crisisdesk.diplomacy",
     "crisisdesk.cases",
+    "crisisdesk.aid",
 ]
 
 MIDDLEWARE = [

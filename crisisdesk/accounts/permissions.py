@@ -62,6 +62,11 @@ class Permission(StrEnum):
     CASE_WORK = "case.work"
     CASE_ASSIGN = "case.assign"
     CASE_INTAKE = "case.intake"
+    # Aid shipments. `aid.view` reads shipments, manifests and their papers; `aid.manage`
+    # plans and moves them; `aid.override` lets one leave with its clearance incomplete.
+    AID_VIEW = "aid.view"
+    AID_MANAGE = "aid.manage"
+    AID_OVERRIDE = "aid.override"
 
 
 _P = Permission
@@ -98,6 +103,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.CASE_WORK,
             _P.CASE_ASSIGN,
             _P.CASE_INTAKE,
+            _P.AID_VIEW,
         }
     ),
     Role.CONSULAR_OFFICER: frozenset(
@@ -130,7 +136,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         }
     ),
     # Without person.view they read the sitrep as another ministry would: no names.
-    Role.LOGISTICS_OFFICER: frozenset({_P.POST_VIEW, _P.SITREP_VIEW}),
+    Role.LOGISTICS_OFFICER: frozenset({_P.POST_VIEW, _P.SITREP_VIEW, _P.AID_VIEW, _P.AID_MANAGE, _P.AID_OVERRIDE}),
     Role.DIPLOMAT: frozenset({_P.POST_VIEW, _P.SITREP_VIEW, *_DIPLOMACY_STAFF}),
     Role.SENIOR_DIPLOMAT: frozenset({_P.POST_VIEW, _P.SITREP_VIEW, *_DIPLOMACY_STAFF, *_DIPLOMACY_SENIOR}),
     Role.POLITICAL_DIRECTOR: frozenset({_P.POST_VIEW, _P.SITREP_VIEW, *_DIPLOMACY_STAFF, *_DIPLOMACY_SENIOR}),

@@ -29,6 +29,7 @@ from crisisdesk.common.qr import qr_svg_data_uri
 LANDING_PAGES: tuple[tuple[Permission, str], ...] = (
     (Permission.PERSON_VIEW, "registry:person_list"),
     (Permission.DIPLOMACY_VIEW, "diplomacy:home"),
+    (Permission.AID_MANAGE, "aid:overview"),
     (Permission.SITREP_VIEW, "sitrep:dashboard"),
     (Permission.POST_VIEW, "border:post_history"),
 )

@@ -58,6 +58,11 @@ class AuditEvent(AppendOnlyModel):
         CASE_DOCUMENT_ADDED = "case.document_added", _("Added a document to a request")
         CASE_DOCUMENT_VIEWED = "case.document_viewed", _("Opened a request's document")
         CASE_STATUS_VIEWED = "case.status_viewed", _("Request viewed through its private link")
+        AID_SHIPMENT_CREATED = "aid.created", _("Planned an aid shipment")
+        AID_SHIPMENT_CHANGED = "aid.changed", _("Changed an aid shipment")
+        AID_DOCUMENT_VIEWED = "aid.document_viewed", _("Opened an aid shipment's document")
+        AID_EXPORTED = "aid.exported", _("Exported an aid shipment's manifest")
+        AID_CONSIGNEE_CHANGED = "aid.consignee_changed", _("Changed a consignee organisation")
 
     class Channel(models.TextChoices):
         WEB = "web", _("Staff web")

@@ -21,6 +21,7 @@ from django.db.models import Count
 
 from crisisdesk.accounts.models import User
 from crisisdesk.accounts.services import user_create
+from crisisdesk.aid.demo import aid_demo_ensure
 from crisisdesk.border.demo import border_demo_ensure
 from crisisdesk.border.models import CheckIn, CrossingPoint, DeskConflict, DeskNeed
 from crisisdesk.cases.demo import cases_demo_clear, cases_demo_ensure
@@ -211,6 +212,7 @@ def demo_load(
         origin=origin, diplomat=staff[DIPLOMAT], senior=staff[SENIOR_DIPLOMAT], director=staff[POLITICAL_DIRECTOR]
     )
     cases_demo_ensure(origin=origin, chief=staff["chief"], officer=staff["caseworker"], border_officer=staff[BORDER])
+    aid_demo_ensure(origin=origin, logistics=staff["logistics"])
     # The partner figures are dated in 2022, so the snapshots happen in the partner's present.
     sitrep_demo_ensure(origin=origin, chief=staff["chief"], clearer=staff["admin"], consul=staff[CONSUL])
     counts = demo_counts()

@@ -8,19 +8,13 @@ rejected row is corrected later (`rejected_row_correct`), or downloaded with its
 CSV to fix in a spreadsheet (`rejected_rows_csv`). Rows are checked by `lines.line_parse`, the
 same check as a line typed into the form.
 
-Reading, by the file's content and never its name:
-- XLSX (a zip): the first worksheet, through openpyxl in read-only mode with cached values for
-  formulas. Before openpyxl sees it, the zip's declared sizes are checked (a zip bomb is refused
-  unopened; Python's zipfile never inflates a member beyond its declared size, so the check
-  holds) and its parts are scanned for a DTD, which no Excel file has and XML attacks need.
-  openpyxl without defusedxml parses with the standard library's expat, which neither fetches
-  external entities nor expands entities exponentially (expat >= 2.4); the scan makes that
-  independent of the library versions.
-- CSV: the encoding from its byte-order mark, else UTF-8, else Windows-1251 (Ukrainian,
-  Russian) or ISO-8859-8 / Windows-1255 (Hebrew), whichever the letters say (`_decoded`); the
-  delimiter comma, semicolon or tab, whichever splits the header and the rows alike.
+The file is read by `common.spreadsheets.sheet_read` (XLSX or CSV by its content, the encoding
+and the delimiter found, zip bombs and DTDs refused; the rules are in that module), within a
+manifest's limits, and its refusals become the aid codes (`AidError.FILE_EMPTY`,
+`FILE_TOO_LARGE`, `IMPORT_FILE_UNREADABLE`, `IMPORT_TOO_LARGE`).
 
-Limits: `MANIFEST_MAX_BYTES` for the upload, `MAX_ROWS` data rows, `MAX_COLUMNS` columns.
+Limits: `MANIFEST_MAX_BYTES` for the upload, `MAX_ROWS` data rows, `MAX_COLUMNS` columns,
+`XLSX_MAX_UNPACKED_BYTES` for what an XLSX unpacks to.
 
 Header names map to line fields by their normalised text and common synonyms (`column_field`);
 a weight column must say it is in kilograms ("Gross weight (kg)"), because a weight in tonnes
@@ -31,13 +25,8 @@ import codecs
 import csv
 import hashlib
 import io
-import re
-import unicodedata
-import zipfile
-import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
 
 from django.db import IntegrityError, transaction
 from django.utils.text import capfirst
@@ -51,47 +40,16 @@ from crisisdesk.aid.services import _audit, _event, _locked, _manifest_open, _re
 from crisisdesk.common.documents import safe_file_name
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
-from crisisdesk.common.spreadsheets import spreadsheet_safe
+from crisisdesk.common.spreadsheets import Sheet, SheetError, SheetRejected, header_key, sheet_read, spreadsheet_safe
 
 MANIFEST_MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 100
 # What an XLSX may unpack to. A 5,000-row manifest is a few megabytes of XML.
 XLSX_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
-XLSX_MAX_MEMBERS = 1000
 FILE_NAME_LENGTH = 120
-CSV, XLSX = "csv", "xlsx"
 
-# Files that are plainly something else, whatever their name: refused before any decoding
-# (most single-byte encodings decode anything, so a PDF would otherwise "read" as text).
-_BINARY_SIGNATURES = (
-    b"%PDF-",
-    b"MZ",  # Windows executables
-    b"\x7fELF",
-    b"\xd0\xcf\x11\xe0",  # OLE: .xls, .doc and .msg
-    b"\x89PNG",
-    b"\xff\xd8\xff",
-    b"GIF8",
-    b"\x1f\x8b",  # gzip
-    b"Rar!",
-    b"7z\xbc\xaf",
-)
-_ZIP_SIGNATURE = b"PK\x03\x04"
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# Control characters no spreadsheet text holds (tab, newlines and form feeds aside), C1 too:
-# a file with them is binary that happened to decode.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_DTD_MARKERS = tuple(
-    marker.encode(encoding) for marker in ("<!DOCTYPE", "<!ENTITY") for encoding in ("utf-8", "utf-16-le", "utf-16-be")
-)
-
-# Normalised header text (see `_header_key`) → line field. English as manifests are written
+# Normalised header text (see `header_key`) → line field. English as manifests are written
 # by suppliers and agencies, and the words of the desk's own languages.
 _SYNONYMS = {
     "item": (
@@ -235,242 +193,40 @@ _SYNONYMS = {
 }
 
 
-def _header_key(text: str) -> str:
-    """ "Gross Weight (kg)", "gross_weight_kg" and "GROSS WEIGHT, KG" are one name; so are
-    "Volume (m³)" and "volume m3" (NFKC makes ³ a 3)."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("_", " ")
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
-
-
-_FIELD_OF_HEADER = {_header_key(header): field for field, headers in _SYNONYMS.items() for header in (field, *headers)}
+_FIELD_OF_HEADER = {header_key(header): field for field, headers in _SYNONYMS.items() for header in (field, *headers)}
 
 
 def column_field(header: str) -> str | None:
     """The line field a column header names, or None for a column the manifest does not use."""
-    return _FIELD_OF_HEADER.get(_header_key(header))
+    return _FIELD_OF_HEADER.get(header_key(header))
 
 
 # --- reading the file -----------------------------------------------------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class SheetRow:
-    number: int  # as the spreadsheet numbers it, the header row counting
-    cells: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Sheet:
-    file_format: str
-    header: tuple[str, ...]
-    rows: list[SheetRow]  # the non-blank rows under the header
+# The refusals of the common reading, in the codes (and with the details) the desk already
+# shows for a manifest.
+_AID_ERROR_OF_SHEET_ERROR = {
+    SheetError.EMPTY: AidError.FILE_EMPTY,
+    SheetError.TOO_LARGE: AidError.FILE_TOO_LARGE,
+    SheetError.UNREADABLE: AidError.IMPORT_FILE_UNREADABLE,
+    SheetError.TOO_MANY_ROWS: AidError.IMPORT_TOO_LARGE,
+    SheetError.TOO_MANY_COLUMNS: AidError.IMPORT_TOO_LARGE,
+}
 
 
-def _unreadable(**details) -> AidValidationError:
-    return AidValidationError(AidError.IMPORT_FILE_UNREADABLE, "file", details=details)
-
-
-def _too_many_rows() -> AidValidationError:
-    return AidValidationError(AidError.IMPORT_TOO_LARGE, "file", details={"max_rows": MAX_ROWS})
-
-
-def _blank(cells: Iterable[str]) -> bool:
-    return not any(cell.strip() for cell in cells)
-
-
-def _sheet_of(file_format: str, records: Iterator[tuple[int, tuple[str, ...]]]) -> Sheet:
-    """The first non-blank record is the header; blank records are skipped everywhere."""
-    header: tuple[str, ...] | None = None
-    rows: list[SheetRow] = []
-    for number, cells in records:
-        if _blank(cells):
-            continue
-        if header is None:
-            header = cells
-            continue
-        if len(rows) == MAX_ROWS:
-            raise _too_many_rows()
-        rows.append(SheetRow(number=number, cells=cells))
-    if header is None:
-        raise AidValidationError(AidError.FILE_EMPTY, "file")
-    while header and not header[-1].strip():  # formatted but empty columns at the right
-        header = header[:-1]
-    if len(header) > MAX_COLUMNS:
-        raise AidValidationError(AidError.IMPORT_TOO_LARGE, "file", details={"max_columns": MAX_COLUMNS})
-    return Sheet(file_format=file_format, header=header, rows=rows)
-
-
-def _hebrew_reading(content: bytes) -> str | None:
-    """Windows-1255, what Hebrew Excel saves; it reads every letter and mark of ISO-8859-8
-    alike, differing only where ISO has control codes, and 0xA4, which it reads as ₪, not ¤.
-    ISO-8859-8 when a byte undefined in Windows-1255 (0xDF, ‗) says the file is that."""
-    for encoding in ("cp1255", "iso-8859-8"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _decoded(content: bytes) -> str:
-    """The text of a CSV file, decoded strictly.
-
-    A byte-order mark decides; then UTF-8, which a legacy file practically never passes by
-    accident. Between the two legacy encodings of the desk's languages, note that the Hebrew
-    letters' bytes (0xE0-0xFA) read as Windows-1251 are the Cyrillic а-ъ, so every Hebrew text
-    also "reads" as Cyrillic (and its direction marks, 0xFD-0xFE, as э ю). What decides is the
-    Cyrillic letters a Hebrew text cannot give: capitals, я, і ї є ґ (ы and ь are bytes no
-    Hebrew encoding has, so with them the Hebrew reading fails outright). Ukrainian or Russian
-    has plenty, a word starting with a capital is enough; if they are under 5% of the
-    Cyrillic letters, the text is Hebrew.
-    """
-    for bom, encoding in _BOMS:
-        if content.startswith(bom):
-            try:
-                return content.decode(encoding)
-            except UnicodeDecodeError as error:
-                raise _unreadable(encoding=encoding) from error
+def _manifest_sheet(content: bytes) -> Sheet:
+    """The file's header and rows within a manifest's limits (common/spreadsheets.py)."""
     try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        cyrillic_text = content.decode("cp1251")
-    except UnicodeDecodeError:
-        cyrillic_text = None
-    hebrew_text = _hebrew_reading(content)
-    if cyrillic_text is None or hebrew_text is None:
-        text = cyrillic_text if hebrew_text is None else hebrew_text
-        if text is None:
-            raise _unreadable()
-        return text
-    cyrillic = [byte for byte, char in zip(content, cyrillic_text, strict=True) if "\u0400" <= char <= "\u04ff"]
-    not_hebrew = sum(1 for byte in cyrillic if not 0xE0 <= byte <= 0xFE)
-    return cyrillic_text if cyrillic and not_hebrew * 20 >= len(cyrillic) else hebrew_text
-
-
-def _records(text: str, delimiter: str) -> Iterator[tuple[int, tuple[str, ...]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for number, record in enumerate(reader, start=1):
-        yield number, tuple(record)
-
-
-def _delimiter(text: str) -> str:
-    """The one of , ; tab that splits the header into several columns and the first rows
-    into as many (a semicolon file with decimal commas splits on commas only in its rows)."""
-    best, best_score = ",", None
-    for delimiter in (",", ";", "\t"):
-        widths = []
-        try:
-            for _number, cells in _records(text, delimiter):
-                if not _blank(cells):
-                    widths.append(len(cells))
-                if len(widths) == 50:
-                    break
-        except csv.Error:
-            continue
-        if not widths:  # nothing but delimiters and spaces: an empty file
-            return delimiter
-        header_width = widths[0]
-        alike = sum(1 for width in widths if width == header_width) / len(widths)
-        score = (header_width > 1, alike, header_width)
-        if best_score is None or score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _csv_read(content: bytes) -> Sheet:
-    text = _decoded(content)
-    if _CONTROL.search(text):
-        raise _unreadable()
-    try:
-        return _sheet_of(CSV, _records(text, _delimiter(text)))
-    except csv.Error as error:  # an unterminated quote over a field's size, for one
-        raise _unreadable() from error
-
-
-def _xlsx_checked(content: bytes) -> None:
-    """Refuse, before parsing, an archive that unpacks to far more than a manifest, and any
-    part carrying a DTD (entities are how XML bombs and external-entity reads work)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-            if len(members) > XLSX_MAX_MEMBERS or sum(m.file_size for m in members) > XLSX_MAX_UNPACKED_BYTES:
-                raise AidValidationError(AidError.FILE_TOO_LARGE, "file")
-            for member in members:
-                with archive.open(member) as part:
-                    tail = b""
-                    while chunk := part.read(1024 * 1024):
-                        window = tail + chunk
-                        if any(marker in window for marker in _DTD_MARKERS):
-                            raise _unreadable()
-                        tail = window[-32:]
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as error:
-        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression.
-        raise _unreadable() from error
-
-
-def _cell_text(value: object) -> str:
-    """A cell as the spreadsheet shows it: 12 not 12.0, a date as 2026-03-31."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        # Excel shows 15 significant digits; 0.1+0.2 is 0.3 there, and so here.
-        return format(value, ".15g")
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ", timespec="minutes")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_read(content: bytes) -> Sheet:
-    _xlsx_checked(content)
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
-    except Exception as error:  # any parser failure means the file is not a workbook we read
-        raise _unreadable() from error
-    try:
-        if not workbook.worksheets:
-            raise _unreadable()
-        sheet = workbook.worksheets[0]
-        # The <dimension> a file declares may be wrong, and openpyxl trusts it: too few rows
-        # would drop the rest silently, too many columns would pad every row to 16,384.
-        sheet.reset_dimensions()
-
-        def records() -> Iterator[tuple[int, tuple[str, ...]]]:
-            rows = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS + 1, values_only=True)
-            for number, values in enumerate(rows, start=1):
-                cells = tuple(_cell_text(value) for value in values)
-                if len(cells) > MAX_COLUMNS and cells[MAX_COLUMNS].strip():
-                    raise AidValidationError(AidError.IMPORT_TOO_LARGE, "file", details={"max_columns": MAX_COLUMNS})
-                yield number, cells[:MAX_COLUMNS]
-
-        return _sheet_of(XLSX, records())
-    except AidValidationError:
-        raise
-    except Exception as error:  # a damaged sheet part fails while its rows are read
-        raise _unreadable() from error
-    finally:
-        workbook.close()
-
-
-def sheet_read(content: bytes) -> Sheet:
-    """The header and the non-blank rows of a CSV or XLSX file, every cell as text; or
-    `AidValidationError` when the file is empty, too large or neither."""
-    if not content:
-        raise AidValidationError(AidError.FILE_EMPTY, "file")
-    if len(content) > MANIFEST_MAX_BYTES:
-        raise AidValidationError(AidError.FILE_TOO_LARGE, "file", details={"max_bytes": MANIFEST_MAX_BYTES})
-    if content.startswith(_ZIP_SIGNATURE):
-        return _xlsx_read(content)
-    if content.startswith(_BINARY_SIGNATURES):
-        raise _unreadable()
-    return _csv_read(content)
+        return sheet_read(
+            content,
+            max_bytes=MANIFEST_MAX_BYTES,
+            max_rows=MAX_ROWS,
+            max_columns=MAX_COLUMNS,
+            max_unpacked_bytes=XLSX_MAX_UNPACKED_BYTES,
+        )
+    except SheetRejected as rejected:
+        code = _AID_ERROR_OF_SHEET_ERROR[rejected.code]
+        raise AidValidationError(code, rejected.field, details=rejected.details) from rejected
 
 
 # --- from rows to lines ---------------------------------------------------------------------
@@ -563,7 +319,7 @@ def manifest_import(*, actor, origin: Origin, shipment: Shipment, file_name: str
     # Cheap refusals first, so that the officer hears about the shipment before the file.
     _manifest_open(shipment)
     _already_imported(shipment, sha256)
-    sheet = sheet_read(content)
+    sheet = _manifest_sheet(content)
     checked = _rows_checked(sheet)
     with transaction.atomic():
         shipment = _locked(shipment)

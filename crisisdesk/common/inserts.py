@@ -8,16 +8,25 @@ the same) and reuses the statement's text; `insert_run` executes it. Preparing f
 a caller do all of that work before it opens a transaction, so that on SQLite the write
 lock is held for the statements alone.
 
+`instances_insert` is the same for many new instances of one model at a time: what
+`bulk_create` does, with multi-row INSERTs whose text is built once per size, and values
+prepared as above. `bulk_create` compiled each of a large import's ten million values
+through the ORM's generic machinery, which took most of the import's time.
+
 For plain models only: no signals are sent, and models with parents (multi-table
 inheritance) or database defaults are refused.
 """
 
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter, itemgetter
 
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models.fields import NOT_PROVIDED
+
+from crisisdesk.common.encryption import EncryptedTextField
 
 
 @dataclass(slots=True)
@@ -107,6 +116,211 @@ def _saved(instance: models.Model, pk) -> models.Model:
 
 def instance_insert(instance: models.Model) -> models.Model:
     return insert_run(insert_prepare(instance))
+
+
+# Rows per multi-row INSERT, at most: beyond a few hundred, longer statements gain nothing.
+ROWS_PER_STATEMENT = 500
+
+
+def _rows_per_statement(columns: int) -> int:
+    limit = connection.features.max_query_params
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        # What this SQLite allows (32,766 since 3.32), not Django's conservative 999.
+        connection.ensure_connection()
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    rows = ROWS_PER_STATEMENT if limit is None else limit // columns
+    return max(1, min(ROWS_PER_STATEMENT, rows))
+
+
+@cache
+def _multi_row_statement(model: type[models.Model], vendor: str, rows: int) -> str:
+    sql, fields, returns_pk = _statement(model, vendor)
+    head = sql.rsplit(" VALUES ", 1)[0]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    statement = f"{head} VALUES {', '.join([row] * rows)}"
+    if returns_pk:
+        quote = connection.ops.quote_name
+        statement += f" RETURNING {quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
+    return statement
+
+
+@dataclass(frozen=True, slots=True)
+class _RowPlan:
+    """How to read one model's new rows fast: every field's value in one C call (`attrgetter`),
+    then the fields that convert theirs, as `_db_value` does."""
+
+    values: Callable[[models.Model], tuple]
+    plain: Callable[[list], tuple]  # the plain fields' values, from the row's
+    plain_fields: tuple[tuple[int, models.Field], ...]  # (position, field): the value is the database's
+    converted: tuple[tuple[int, models.Field, bool], ...]  # the others (encrypted, JSON, dates…), and
+    # whether the value is the attribute's (no `pre_save` of its own, as `auto_now` has)
+    relations: tuple[models.Field, ...]
+
+
+def _getter(positions: list) -> Callable:
+    if not positions:
+        return lambda values: ()
+    get = itemgetter(*positions)
+    return get if len(positions) > 1 else lambda values: (get(values),)
+
+
+@cache
+def _row_plan(model: type[models.Model], vendor: str) -> _RowPlan:
+    _sql, fields, _returns_pk = _statement(model, vendor)
+    getter = attrgetter(*(field.attname for field in fields))
+    plain = [(position, field) for position, field in enumerate(fields) if _is_plain(field)]
+    return _RowPlan(
+        values=getter if len(fields) > 1 else lambda instance: (getter(instance),),
+        plain=_getter([position for position, _field in plain]),
+        plain_fields=tuple(plain),
+        converted=tuple(
+            (position, field, type(field) in _DATE_FIELDS and not (field.auto_now or field.auto_now_add))
+            for position, field in enumerate(fields)
+            if not _is_plain(field)
+        ),
+        relations=tuple(field for field in fields if field.is_relation),
+    )
+
+
+_DATE_FIELDS = (models.DateTimeField, models.DateField)
+_PLAIN_TYPES = frozenset(_PLAIN_VALUES)
+
+
+def _relations_keyed(plan: _RowPlan, instance: models.Model) -> None:
+    """What bulk_create does first (`Model._prepare_related_fields_for_save`), for the
+    relations alone: one set to an object saved since takes its key; one whose object's key
+    changed since forgets the object; one to an unsaved object is an error."""
+    for field in plan.relations:
+        if not field.is_cached(instance):
+            continue
+        related = field.get_cached_value(instance)
+        if related is None:
+            continue
+        if related.pk is None:
+            raise ValueError(
+                f"instances_insert() prohibited to prevent data loss due to unsaved related object '{field.name}'."
+            )
+        if getattr(instance, field.attname) in field.empty_values:
+            setattr(instance, field.name, related)
+        if getattr(related, field.target_field.attname) != getattr(instance, field.attname):
+            field.delete_cached_value(instance)
+
+
+def _row_params(plan: _RowPlan, instance: models.Model, db, dates: dict) -> list:
+    params = list(plan.values(instance))
+    if not set(map(type, plan.plain(params))) <= _PLAIN_TYPES:  # a str subclass, a lazy text…
+        for position, field in plan.plain_fields:
+            if type(params[position]) not in _PLAIN_VALUES:
+                params[position] = field.get_db_prep_save(params[position], db)
+    for position, field, is_date in plan.converted:
+        if is_date:
+            # One moment stamps a whole import: converted once, not once per row.
+            key = (position, params[position])
+            if key not in dates:
+                dates[key] = field.get_db_prep_save(params[position], db)
+            params[position] = dates[key]
+        else:
+            params[position] = field.get_db_prep_save(field.pre_save(instance, True), db)
+    return params
+
+
+def instances_insert(instances: list[models.Model]) -> list[models.Model]:
+    """INSERT new instances of one model, as `bulk_create(instances)` would, in multi-row
+    statements; each instance gets its primary key where the database returns it (SQLite
+    3.35+, PostgreSQL), as with `bulk_create`. Runs in the caller's transaction if there is
+    one."""
+    if not instances:
+        return instances
+    model = type(instances[0])
+    if any(type(instance) is not model for instance in instances):
+        raise TypeError("instances_insert takes instances of one model")
+    _sql, fields, returns_pk = _statement(model, connection.vendor)
+    if not (returns_pk and connection.features.can_return_rows_from_bulk_insert):
+        return model._default_manager.bulk_create(instances)
+    db = connections[connection.alias]  # the connection itself, not its proxy, in the loop
+    plan = _row_plan(model, connection.vendor)
+    per_statement = _rows_per_statement(len(fields))
+    dates: dict = {}
+    with transaction.atomic(savepoint=False), db.cursor() as cursor:
+        for start in range(0, len(instances), per_statement):
+            chunk = instances[start : start + per_statement]
+            params = []
+            for instance in chunk:
+                _relations_keyed(plan, instance)
+                params += _row_params(plan, instance, db, dates)
+            cursor.execute(_multi_row_statement(model, connection.vendor, len(chunk)), params)
+            for instance, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                _saved(instance, pk)
+    return instances
+
+
+_PLAIN, _DATE, _ENCRYPTED, _OTHER = range(4)
+
+
+@cache
+def _rows_statement(model: type[models.Model], vendor: str) -> tuple[str, tuple[tuple[str, models.Field, int], ...]]:
+    """The INSERT of one row, and each column's attribute name, field and way of converting."""
+    sql, fields, _returns_pk = _statement(model, vendor)
+    if any(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) for field in fields):
+        raise TypeError(f"{model._meta.label} has auto_now fields; use instances_insert")
+    columns = []
+    for field in fields:
+        if _is_plain(field):
+            kind = _PLAIN
+        elif type(field) in _DATE_FIELDS:
+            kind = _DATE
+        elif isinstance(field, EncryptedTextField):
+            kind = _ENCRYPTED
+        else:
+            kind = _OTHER
+        columns.append((field.attname, field, kind))
+    return sql.rsplit(" RETURNING ", 1)[0], tuple(columns)
+
+
+def rows_insert(model: type[models.Model], rows: Sequence[Mapping[str, object]]) -> None:
+    """INSERT new rows of a plain model given as values by attribute name (a relation by its
+    `…_id`), in one `executemany`, without making model instances: for the many small rows of a
+    bulk write that nobody reads back in it (a person's names, contacts, timeline entry, audit
+    row). Fields a row does not give take their default, computed once for all the rows (so one
+    moment for a `timezone.now` default). Values are converted as `save()` converts them
+    (encryption, JSON, dates); no primary keys come back."""
+    if not rows:
+        return
+    sql, columns = _rows_statement(model, connection.vendor)
+    db = connections[connection.alias]
+    position_of = {name: (position, field, kind) for position, (name, field, kind) in enumerate(columns)}
+    # Every column at its default, converted once; a row then sets the columns it gives.
+    template = [
+        None if kind == _ENCRYPTED else field.get_db_prep_save(field.get_default(), db)
+        for _name, field, kind in columns
+    ]
+    encrypted = [(position, field) for position, (_name, field, kind) in enumerate(columns) if kind == _ENCRYPTED]
+    dates: dict = {}  # (position, moment) → converted: one moment stamps a whole import
+    params = []
+    for row in rows:
+        values = template.copy()
+        for position, field in encrypted:  # each value its own random IV, or equal values would show
+            if field.attname not in row:
+                values[position] = field.get_db_prep_save(field.get_default(), db)
+        for name, value in row.items():
+            try:
+                position, field, kind = position_of[name]
+            except KeyError:
+                raise TypeError(f"{name} is not a field of {model._meta.label}") from None
+            if kind == _PLAIN and type(value) in _PLAIN_VALUES:
+                values[position] = value
+            elif kind == _DATE:
+                key = (position, value)
+                if key not in dates:
+                    dates[key] = field.get_db_prep_save(value, db)
+                values[position] = dates[key]
+            else:
+                values[position] = field.get_db_prep_save(value, db)
+        params.append(values)
+    with db.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def insert_pair_run(

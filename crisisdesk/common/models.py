@@ -63,6 +63,10 @@ class AuditEvent(AppendOnlyModel):
         AID_DOCUMENT_VIEWED = "aid.document_viewed", _("Opened an aid shipment's document")
         AID_EXPORTED = "aid.exported", _("Exported an aid shipment's manifest")
         AID_CONSIGNEE_CHANGED = "aid.consignee_changed", _("Changed a consignee organisation")
+        PERSONS_IMPORTED = "registry.imported", _("Imported persons from a file")
+        IMPORT_ROW_CORRECTED = "registry.import_row_corrected", _("Corrected and imported a rejected import row")
+        IMPORT_REJECTED_EXPORTED = "registry.import_rejected_exported", _("Downloaded an import's rejected rows")
+        COLUMN_MAPPING_SAVED = "registry.column_mapping_saved", _("Saved a column mapping for imports")
 
     class Channel(models.TextChoices):
         WEB = "web", _("Staff web")

@@ -26,6 +26,15 @@ class RegistryError(StrEnum):
     REPORTER_REQUIRED = "reporter_required"
     NO_PEOPLE = "no_people"
     TOO_MANY_PEOPLE = "too_many_people"
+    IMPORT_FILE_REFUSED = "import_file_refused"
+    IMPORT_ALREADY = "import_already"
+    IMPORT_COLUMNS_MISSING = "import_columns_missing"
+    IMPORT_COLUMNS_DUPLICATE = "import_columns_duplicate"
+    IMPORT_NO_ROWS = "import_no_rows"
+    IMPORT_ROW_INVALID = "import_row_invalid"
+    IMPORT_ROW_RESOLVED = "import_row_resolved"
+    MAPPING_NAME_EMPTY = "mapping_name_empty"
+    MAPPING_FIELD_UNKNOWN = "mapping_field_unknown"
 
 
 MESSAGES = {
@@ -51,8 +60,75 @@ MESSAGES = {
     RegistryError.REPORTER_REQUIRED: _("Tell us your name so that we can reach you about this person."),
     RegistryError.NO_PEOPLE: _("Register at least one person."),
     RegistryError.TOO_MANY_PEOPLE: _("One form can register at most 15 people. Send another form for the rest."),
+    RegistryError.IMPORT_FILE_REFUSED: _("The file could not be imported."),
+    RegistryError.IMPORT_ALREADY: _("This file has already been imported. Nothing was added."),
+    RegistryError.IMPORT_COLUMNS_MISSING: _(
+        "The file has no column of names: it needs a given name or a family name column (or a saved mapping that names one)."
+    ),
+    RegistryError.IMPORT_COLUMNS_DUPLICATE: _(
+        "Two columns of the file hold the same field: keep one, or map one to nothing."
+    ),
+    RegistryError.IMPORT_NO_ROWS: _("The file has a header but no rows under it."),
+    RegistryError.IMPORT_ROW_INVALID: _("The row still has errors."),
+    RegistryError.IMPORT_ROW_RESOLVED: _("This row has already been corrected and imported."),
+    RegistryError.MAPPING_NAME_EMPTY: _("Give the mapping a name."),
+    RegistryError.MAPPING_FIELD_UNKNOWN: _("The mapping names a field that persons do not have."),
 }
 
 
 class RegistryValidationError(CodedValidationError):
     messages = MESSAGES
+
+
+class ImportRefused(RegistryValidationError):
+    """A person import (or a correction of one of its rows) refused as a whole, with what a
+    reader needs to fix it: the missing columns, the rows' errors, the spreadsheet's own
+    reason. `details` never holds a cell's content."""
+
+    def __init__(self, code: StrEnum, field: str | None = None, details: dict | None = None):
+        super().__init__(code, field)
+        self.details = details or {}
+
+
+class ImportFieldError(StrEnum):
+    """Why one field of an imported row was refused; kept as codes on the rejected row."""
+
+    NAME_EMPTY = "name_empty"
+    TOO_LONG = "too_long"
+    NOT_A_DATE = "not_a_date"
+    DATE_INVALID = "date_invalid"
+    DATE_IN_FUTURE = "date_in_future"
+    DATE_TOO_EARLY = "date_too_early"
+    SEX_UNKNOWN = "sex_unknown"
+    COUNTRY_UNKNOWN = "country_unknown"
+    PHONE_INVALID = "phone_invalid"
+    EMAIL_INVALID = "email_invalid"
+    REGION_UNKNOWN = "region_unknown"
+    INTENT_UNKNOWN = "intent_unknown"
+
+
+IMPORT_FIELD_MESSAGES = {
+    ImportFieldError.NAME_EMPTY: _("Give a given name or a family name."),
+    ImportFieldError.TOO_LONG: _("Too long."),
+    ImportFieldError.NOT_A_DATE: _("Not a date: write it as 1985-06-15, 15.06.1985, 06/1985 or 1985."),
+    ImportFieldError.DATE_INVALID: _("This date does not exist. Check the day and the month."),
+    ImportFieldError.DATE_IN_FUTURE: _("A date of birth cannot be in the future."),
+    ImportFieldError.DATE_TOO_EARLY: _("Check the year of birth."),
+    ImportFieldError.SEX_UNKNOWN: _("Write M, F, X or U (or male, female, other, not stated)."),
+    ImportFieldError.COUNTRY_UNKNOWN: _("Unknown country: write ISO codes such as UA or IL, separated by commas."),
+    ImportFieldError.PHONE_INVALID: _(
+        "This is not a valid phone number. Include the country code, for example +380 or +972."
+    ),
+    ImportFieldError.EMAIL_INVALID: _("This is not a valid email address."),
+    ImportFieldError.REGION_UNKNOWN: _("Unknown region: write its ISO 3166-2 code, for example UA-46."),
+    ImportFieldError.INTENT_UNKNOWN: _("Write leave, stay, undecided or unknown."),
+}
+
+
+def import_field_messages(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A rejected row's codes as messages in the reader's language (an unknown code, from a
+    later release, as itself)."""
+    return {
+        field: [str(IMPORT_FIELD_MESSAGES.get(code, code)) for code in codes]  # type: ignore[call-overload]
+        for field, codes in errors.items()
+    }

@@ -52,6 +52,16 @@ class PersonInput:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportSource:
+    """Where an imported person came from: the import batch, the file's row, and the row's
+    key (`imports.person_import_key`), which the registry holds once."""
+
+    batch_id: int
+    row: int
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReporterInput:
     """Someone registering another person, e.g. a relative they cannot reach."""
 

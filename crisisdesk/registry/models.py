@@ -124,6 +124,63 @@ class Household(models.Model):
         return f"household {self.pk}"
 
 
+class ColumnMapping(models.Model):
+    """A saved way to read a kind of spreadsheet, e.g. "Google Form 2022": which field each
+    column header holds. Headers are matched as `spreadsheets.header_key` normalises them; a
+    header mapped to "" is a column to ignore. Headers it does not name are read by the
+    import's synonyms (registry/imports.py)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    columns = models.JSONField(default=dict)  # header as written → person field, or ""
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """One imported file of persons (registry/imports.py). Its valid rows became persons,
+    each pointing back here with its row number; its invalid rows are kept as
+    `ImportRejectedRow`s with their reasons; rows already in the registry were counted and
+    skipped. A file is imported once: its digest is unique. A dry run stores nothing, not
+    even this."""
+
+    file_name = models.CharField(_("file name"), max_length=120)
+    sha256 = models.CharField(max_length=64, unique=True)
+    file_format = models.CharField(max_length=4)  # csv / xlsx
+    encoding = models.CharField(max_length=20, blank=True)  # CSV only
+    delimiter = models.CharField(max_length=1, blank=True)  # CSV only
+    mapping_name = models.CharField(max_length=100, blank=True)  # as it was called then
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_skipped_duplicate = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            # Nothing lost: every data row of the file is counted in exactly one place.
+            models.CheckConstraint(
+                condition=Q(rows_total=F("rows_imported") + F("rows_rejected") + F("rows_skipped_duplicate")),
+                name="import_batch_rows_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.imported_at:%Y-%m-%d %H:%M})"
+
+
 class StatusKind(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     CONTACTED = "contacted", _("Contacted")
@@ -196,6 +253,15 @@ class Person(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
+    # Where an imported person came from: the file (its batch) and the row, as the spreadsheet
+    # numbers it. `import_key` is a keyed digest of the row's values as read
+    # (`imports.person_import_key`), so that a row imported once, from whichever file, is
+    # never inserted again.
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="persons", editable=False
+    )
+    import_row = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    import_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
@@ -214,6 +280,10 @@ class Person(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(birth_day__isnull=True) | Q(birth_month__isnull=False), name="person_birth_day_needs_month"
+            ),
+            # Partial: only imported persons have a key, and the index stays their size.
+            models.UniqueConstraint(
+                fields=["import_key"], condition=Q(import_key__isnull=False), name="person_import_key_once"
             ),
         ]
         indexes = [
@@ -523,3 +593,28 @@ class PossibleDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} may be {self.candidate_id} ({self.score:.0f})"
+
+
+class ImportRejectedRow(models.Model):
+    """A row of an imported file that did not become a person, with why. Kept until it is
+    corrected (`imports.import_row_correct`), or downloaded with its reasons to fix in a
+    spreadsheet and import again (`imports.import_rejected_csv`)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="rejected_rows")
+    row_number = models.PositiveIntegerField()  # as the spreadsheet numbers it, header = 1
+    # The mapped cells by person field, as read (a cell too long to keep is cut, marked so).
+    # The file's other columns are not imported, and so not kept either.
+    values = models.JSONField()
+    errors = models.JSONField()  # field → [ImportFieldError code, …], shown in the reader's language
+    # The person the corrected row became (or already was, when it had been imported since).
+    resolved_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="import_rejected_row_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} of import {self.batch_id}"

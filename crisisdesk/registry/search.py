@@ -23,6 +23,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from crisisdesk.common.inserts import rows_insert
 from crisisdesk.registry.models import Person, PersonName, SearchChange
 from namebridge import NameIndex
 
@@ -64,7 +65,7 @@ class PersonMatch:
 def search_changes_record(person_ids: Iterable[int | None]) -> None:
     """Note that these persons' names changed (`None`: rebuild everything). Call inside the
     transaction that changes them."""
-    SearchChange.objects.bulk_create([SearchChange(person_id=person_id) for person_id in person_ids])
+    rows_insert(SearchChange, [{"person_id": person_id} for person_id in person_ids])
 
 
 def _spellings(person_ids: Iterable[int] | None = None):

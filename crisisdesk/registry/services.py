@@ -4,6 +4,7 @@ transaction, so a record never exists without its trail."""
 import secrets
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cache
@@ -12,7 +13,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.utils import timezone
 
 from crisisdesk.common.audit import audit_event_new, audit_record, audit_record_many
-from crisisdesk.common.inserts import insert_pair_run, insert_prepare
+from crisisdesk.common.inserts import insert_pair_run, insert_prepare, instances_insert, rows_insert
 from crisisdesk.common.machine import Pacer
 from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import SYSTEM, Origin
@@ -20,6 +21,7 @@ from crisisdesk.common.references import reference_new, token_digest
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
 from crisisdesk.registry.inputs import (
     ContactInput,
+    ImportSource,
     PersonInput,
     RegistrationInput,
     people_payload_dumps,
@@ -54,6 +56,27 @@ from namebridge import clean_name, detect_script, fold
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=10)
 MAX_PEOPLE_PER_REGISTRATION = 15
 PUBLIC_REGISTRANT_LABEL = "public registrant"
+# Relations `full_clean` would check by a query each; the services set them from objects they hold.
+PERSON_CLEAN_EXCLUDE = ("household", "registration", "created_by", "import_batch")
+# ... and, on insert, the fields the service sets itself rather than from the input: checking
+# them cost an import of a hundred thousand persons seconds, and could find nothing.
+PERSON_INSERT_CLEAN_EXCLUDE = (
+    *PERSON_CLEAN_EXCLUDE,
+    "current_status",
+    "current_status_at",
+    "citizenship_mix",
+    "first_crossed_at",
+    "first_verified_crossed_at",
+    "last_verified_crossed_at",
+    "last_self_reported_crossed_at",
+    "last_contact_at",
+    "consent_given_at",
+    "created_at",
+    "updated_at",
+    "version",
+    "import_row",
+    "import_key",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +417,91 @@ def registration_add_retry(*, actor, origin: Origin, registration: Registration)
     return registration_add_received(registration_id=registration.pk)
 
 
+@cache
+def _person_columns() -> tuple[str, ...]:
+    return tuple(field.attname for field in Person._meta.concrete_fields)
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldCheck:
+    attname: str
+    text: bool  # a str field, else an integer one
+    null: bool
+    blank: bool
+    max_length: int | None
+    choices: frozenset | None
+    low: int | None
+    high: int | None
+
+
+@cache
+def _person_field_checks() -> tuple[_FieldCheck, ...] | None:
+    """What `full_clean` checks of the fields `persons_insert` validates, when they are all
+    plain text and integer fields with no validators but lengths and bounds: then a value that
+    passes these passes `full_clean`. None when one is not such a field."""
+    from django.core import validators
+    from django.db import models
+
+    checks = []
+    for field in Person._meta.concrete_fields:
+        if (
+            field.attname in PERSON_INSERT_CLEAN_EXCLUDE
+            or field.name in PERSON_INSERT_CLEAN_EXCLUDE
+            or field.primary_key
+        ):
+            continue
+        text = type(field) in (models.CharField, models.TextField)
+        if not (text or type(field) in (models.PositiveSmallIntegerField, models.PositiveIntegerField)):
+            return None
+        low = high = None
+        for validator in field.validators:
+            if isinstance(validator, validators.MinValueValidator) and not callable(validator.limit_value):
+                low = validator.limit_value
+            elif isinstance(validator, validators.MaxValueValidator) and not callable(validator.limit_value):
+                high = validator.limit_value
+            elif not isinstance(validator, (validators.MaxLengthValidator, validators.ProhibitNullCharactersValidator)):
+                return None
+        checks.append(
+            _FieldCheck(
+                attname=field.attname,
+                text=text,
+                null=field.null,
+                blank=field.blank,
+                max_length=field.max_length if text else None,
+                choices=frozenset(str(value) for value, _label in field.flatchoices) if field.choices else None,
+                low=low,
+                high=high,
+            )
+        )
+    return tuple(checks)
+
+
+def _person_surely_valid(person: Person) -> bool:
+    """True when `full_clean` would certainly find nothing wrong with the fields it checks on
+    insert; False when it might, and must run (to raise its own errors, or to pass)."""
+    checks = _person_field_checks()
+    if checks is None:
+        return False
+    for check in checks:
+        value = getattr(person, check.attname)
+        if value is None:
+            if not (check.null and check.blank):
+                return False
+        elif check.text:
+            if not isinstance(value, str) or "\x00" in value:
+                return False
+            if (not value and not check.blank) or (check.max_length is not None and len(value) > check.max_length):
+                return False
+            if check.choices is not None and value and value not in check.choices:
+                return False
+        else:
+            if type(value) is not int:
+                return False
+            if (check.low is not None and value < check.low) or (check.high is not None and value > check.high):
+                return False
+    return True
+
+
 def persons_insert(
     *,
     actor,
@@ -407,20 +515,45 @@ def persons_insert(
     rules: list[RiskRule] | None = None,
     audit: bool = True,
     actor_label: str | None = None,
+    import_sources: Sequence[ImportSource] | None = None,
 ) -> list[Person]:
     """Insert persons with all their parts, a "registered" event each, and risk flags.
 
     Bulk statements keep a household of any size to a fixed number of queries. Callers
     hold the transaction (this is a building block of the services, not a service).
+    `import_sources`, one per person, says where imported persons came from.
     """
+    if import_sources is not None and len(import_sources) != len(people):
+        raise ValueError("one import source per person")
+    created_by = actor if actor is not None and actor.is_authenticated else None
+    # Every column at its default, then what this call and each person give; the persons are
+    # made from positional values as the ORM makes the rows it reads, much faster than by
+    # keyword at an import's hundred thousand.
+    defaults = {field.attname: field.get_default() for field in Person._meta.concrete_fields}
+    defaults.update(
+        household_id=household.pk if household is not None else None,
+        registration_id=registration.pk if registration is not None else None,
+        created_by_id=created_by.pk if created_by is not None else None,
+        current_status=StatusKind.REGISTERED,
+        current_status_at=occurred_at,
+        last_contact_at=occurred_at,  # the "registered" entry below
+        consent_given_at=consent_given_at,
+        created_at=occurred_at,
+        updated_at=occurred_at,
+    )
+    relations = [
+        (name, value)
+        for name, value in (("household", household), ("registration", registration), ("created_by", created_by))
+        if value is not None
+    ]
+    columns = _person_columns()
     persons = []
-    for item in people:
+    for position, item in enumerate(people):
         given, family = clean_name(item.given_name), clean_name(item.family_name)
         if not given and not family:
             raise RegistryValidationError(RegistryError.NAME_EMPTY, "given_name")
-        person = Person(
-            household=household,
-            registration=registration,
+        values = dict(defaults)
+        values.update(
             relationship=item.relationship,
             given_name=given,
             family_name=family,
@@ -434,66 +567,68 @@ def persons_insert(
             location_note=clean_name(item.location_note),
             intent=item.intent,
             needs_note=item.needs_note.strip(),
-            current_status=StatusKind.REGISTERED,
-            current_status_at=occurred_at,
-            last_contact_at=occurred_at,  # the "registered" entry below
             citizenship_mix=citizenship_mix_of(item.citizenships),
-            consent_given_at=consent_given_at,
-            created_at=occurred_at,
-            updated_at=occurred_at,
-            created_by=actor if actor is not None and actor.is_authenticated else None,
         )
+        if import_sources is not None:
+            source_of = import_sources[position]
+            values.update(import_batch_id=source_of.batch_id, import_row=source_of.row, import_key=source_of.key)
+        person = Person(*(values[name] for name in columns))
+        for name, value in relations:
+            Person._meta.get_field(name).set_cached_value(person, value)
         # Constraints are enforced by the database; skipping their Python-side check
-        # saves one query per constraint per person.
-        person.full_clean(
-            exclude=["household", "registration", "created_by"], validate_unique=False, validate_constraints=False
-        )
+        # saves one query per constraint per person. Values that certainly pass skip the
+        # rest of the check too (`_person_surely_valid`); any other goes through it.
+        if not _person_surely_valid(person):
+            person.full_clean(exclude=PERSON_INSERT_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
         persons.append(person)
-    Person.objects.bulk_create(persons)
+    instances_insert(persons)
 
+    # The parts go in as rows, not model instances: at an import's hundred thousand persons,
+    # making ten instances a person took as long as writing them.
     names, citizenships, documents, contacts, vulnerabilities, events = [], [], [], [], [], []
     for person, item in zip(persons, people, strict=True):
+        person_id = person.pk
         for name in item.other_names:
             given, family = clean_name(name.given_name), clean_name(name.family_name)
             if given or family:
                 names.append(
-                    PersonName(
-                        person=person,
-                        kind=name.kind,
-                        given_name=given,
-                        family_name=family,
-                        script=detect_script(f"{given} {family}").value,
-                        folded=_folded(f"{given} {family}"),
-                    )
+                    {
+                        "person_id": person_id,
+                        "kind": name.kind,
+                        "given_name": given,
+                        "family_name": family,
+                        "script": detect_script(f"{given} {family}").value,
+                        "folded": _folded(f"{given} {family}"),
+                    }
                 )
-        citizenships += [Citizenship(person=person, country=code) for code in dict.fromkeys(item.citizenships)]
+        citizenships += [{"person_id": person_id, "country": code} for code in dict.fromkeys(item.citizenships)]
         documents += [
-            IdentityDocument(person=person, kind=d.kind, number=d.number.strip(), issuing_country=d.issuing_country)
+            {"person_id": person_id, "kind": d.kind, "number": d.number.strip(), "issuing_country": d.issuing_country}
             for d in item.documents
             if d.number.strip()
         ]
         contacts += [
-            ContactPoint(person=person, kind=c.kind, value=c.value, messenger=c.messenger)
+            {"person_id": person_id, "kind": c.kind, "value": c.value, "messenger": c.messenger}
             for c in item.contacts
             if c.value
         ]
-        vulnerabilities += [Vulnerability(person=person, kind=kind) for kind in dict.fromkeys(item.vulnerabilities)]
+        vulnerabilities += [{"person_id": person_id, "kind": kind} for kind in dict.fromkeys(item.vulnerabilities)]
         events.append(
-            StatusEvent(
-                person=person,
-                kind=StatusKind.REGISTERED,
-                occurred_at=occurred_at,
-                recorded_at=occurred_at,
-                recorded_by=person.created_by,
-                source=source,
-            )
+            {
+                "person_id": person_id,
+                "kind": StatusKind.REGISTERED.value,
+                "occurred_at": occurred_at,
+                "recorded_at": occurred_at,
+                "recorded_by_id": person.created_by_id,
+                "source": source,
+            }
         )
-    PersonName.objects.bulk_create(names)
-    Citizenship.objects.bulk_create(citizenships)
-    IdentityDocument.objects.bulk_create(documents)
-    ContactPoint.objects.bulk_create(contacts)
-    Vulnerability.objects.bulk_create(vulnerabilities)
-    StatusEvent.objects.bulk_create(events)
+    rows_insert(PersonName, names)
+    rows_insert(Citizenship, citizenships)
+    rows_insert(IdentityDocument, documents)
+    rows_insert(ContactPoint, contacts)
+    rows_insert(Vulnerability, vulnerabilities)
+    rows_insert(StatusEvent, events)
 
     active_rules = rules if rules is not None else list(RiskRule.objects.filter(is_active=True))
     flags = []
@@ -507,7 +642,7 @@ def persons_insert(
             vulnerabilities=frozenset(item.vulnerabilities),
         )
         flags += _flags_for(person, facts, active_rules, occurred_at)
-    RiskFlag.objects.bulk_create(flags)
+    instances_insert(flags)
     search_changes_record(person.pk for person in persons)
 
     if audit:
@@ -806,9 +941,7 @@ def person_update(
     locked.name_folded = _folded(f"{locked.given_name} {locked.family_name}")
     locked.updated_at = now
     locked.version += 1
-    locked.full_clean(
-        exclude=["household", "registration", "created_by"], validate_unique=False, validate_constraints=False
-    )
+    locked.full_clean(exclude=PERSON_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
     locked.save()
     if {"given_name", "family_name", "birth_year", "sex"} & set(changed):
         search_changes_record([locked.pk])

@@ -43,11 +43,11 @@ def validate_birth_date(year: int | None, month: int | None, day: int | None, *,
         raise RegistryValidationError(RegistryError.BIRTH_DATE_IN_FUTURE, "birth_day")
 
 
-def normalize_phone(raw: str) -> str:
+def normalize_phone(raw: str, *, country: str | None = None) -> str:
     """E.164 form of a phone number. Numbers without a country code are read as numbers
-    of the crisis country, where most registrants are."""
+    of the crisis country, where most registrants are (`country`, by default the setting's)."""
     try:
-        number = phonenumbers.parse(raw, settings.CRISISDESK_CRISIS_COUNTRY)
+        number = phonenumbers.parse(raw, country or settings.CRISISDESK_CRISIS_COUNTRY)
     except phonenumbers.NumberParseException as exc:
         raise RegistryValidationError(RegistryError.PHONE_INVALID, "phone") from exc
     if not phonenumbers.is_valid_number(number):
@@ -92,3 +92,10 @@ def validate_region(code: str) -> str:
     if code and code not in dict(region_choices()):
         raise RegistryValidationError(RegistryError.REGION_UNKNOWN, "region")
     return code
+
+
+def region_names(country: str) -> tuple[tuple[str, str], ...]:
+    """(code, name) of each region of a country in every language of the site and in English,
+    for reading a region written out (an imported spreadsheet's "Львівська область")."""
+    languages = dict.fromkeys(["en", *(code.split("-")[0] for code, _name in settings.LANGUAGES)])
+    return tuple(pair for language in languages for pair in _regions_of(country, language))

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "crisisdesk.diplomacy",
     "crisisdesk.cases",
     "crisisdesk.aid",
+    "crisisdesk.duplicates",
+    "crisisdesk.pfif",
 ]
 
 MIDDLEWARE = [

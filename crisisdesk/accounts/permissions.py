@@ -67,6 +67,14 @@ class Permission(StrEnum):
     AID_VIEW = "aid.view"
     AID_MANAGE = "aid.manage"
     AID_OVERRIDE = "aid.override"
+    # Bulk personal data leaving the system: a filtered registry list as CSV or XLSX
+    # (the columns still follow person.view_contact), and PFIF 1.4 in and out.
+    PERSON_EXPORT = "person.export"
+    PFIF_EXCHANGE = "pfif.exchange"
+    # Duplicate detection: `duplicate.review` reads the queue and merges, separates or
+    # defers a pair (and undoes a merge); `duplicate.run` starts a detection run.
+    DUPLICATE_REVIEW = "duplicate.review"
+    DUPLICATE_RUN = "duplicate.run"
 
 
 _P = Permission
@@ -104,6 +112,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.CASE_ASSIGN,
             _P.CASE_INTAKE,
             _P.AID_VIEW,
+            _P.PERSON_EXPORT,
+            _P.PFIF_EXCHANGE,
+            _P.DUPLICATE_REVIEW,
+            _P.DUPLICATE_RUN,
         }
     ),
     Role.CONSULAR_OFFICER: frozenset(
@@ -117,6 +129,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             *_DESK_STAFF,
             _P.SITREP_VIEW,
             _P.PARTNER_FIGURE_ADD,
+            _P.PERSON_EXPORT,
+            _P.DUPLICATE_REVIEW,
         }
     ),
     # Border officers record what they see at the crossing; contact details and the

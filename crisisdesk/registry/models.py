@@ -262,6 +262,11 @@ class Person(models.Model):
     )
     import_row = models.PositiveIntegerField(null=True, blank=True, editable=False)
     import_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # Set when this record was merged into another (crisisdesk/duplicates): it is kept, with
+    # its names, timeline and documents, and read through the survivor until unmerged.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records", editable=False
+    )
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]

@@ -56,6 +56,7 @@ class DuplicateRun(models.Model):
 class PairSource(models.TextChoices):
     LINKAGE = "linkage", _("Detection run")
     REGISTRATION = "registration", _("Registration check")
+    PFIF = "pfif", _("Linked in a PFIF import")
 
 
 class PairStatus(models.TextChoices):

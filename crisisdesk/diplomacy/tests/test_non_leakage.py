@@ -223,6 +223,9 @@ _VOLATILE = [
     (re.compile(rb'nonce="[^"]+"'), b'nonce=""'),
     (re.compile(rb'"csrf[_-]?token"\s*:\s*"[^"]+"'), b'"csrf_token": ""'),
     (re.compile(rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?"), b"<datetime>"),
+    # The sitrep prints "As of 2026-12-04T14:45": to the minute, and "T14" leaves no word
+    # boundary for the time pattern below, so a render on each side of a minute differed.
+    (re.compile(rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"), b"<datetime>"),
     (re.compile(rb"\b\d{1,2}:\d{2}(:\d{2})?\b"), b"<time>"),
 ]
 

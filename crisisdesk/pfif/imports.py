@@ -541,7 +541,7 @@ def _links_queue(*, plan: _Plan, notes: list[PfifNote], new_record_ids: list[str
 
 def _rejected_rows(batch: PfifBatch, plan: _Plan) -> list[PfifRejected]:
     rows = []
-    for kind, record, errors in plan.rejected:
+    for kind, record, errors in sorted(plan.rejected, key=lambda item: item[1].position):
         contact_fields = (
             mapping.PERSON_CONTACT_FIELDS if kind == PfifRejected.Kind.PERSON else mapping.NOTE_CONTACT_FIELDS
         )

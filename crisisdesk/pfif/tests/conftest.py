@@ -55,6 +55,10 @@ def event_tokens() -> dict[str, int]:
 @pytest.fixture
 def world(users):
     """Persons of every kind the export maps, and the ids the golden files need."""
+    return world_build(users)
+
+
+def world_build(users) -> dict[str, int]:
     from crisisdesk.common.origin import SYSTEM
     from crisisdesk.duplicates.models import DuplicatePair, Merge, PairSource, PairStatus
     from crisisdesk.registry.inputs import ReporterInput

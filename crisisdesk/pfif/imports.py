@@ -30,7 +30,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from crisisdesk.accounts.permissions import Permission, has_permission
@@ -473,16 +473,27 @@ def _notes_write(*, actor, origin: Origin, batch: PfifBatch, plan: _Plan, now: d
 
 
 def _timelines_rederive(person_ids: list[int]) -> None:
+    """Each person's current status and timeline facts, derived again from their whole timeline
+    (`derive_timeline_facts`, the registry's one implementation) and written with one
+    `executemany`: `bulk_update`'s CASE per column cost more than everything else of an import."""
+    names = TIMELINE_FACT_FIELDS  # the status, its moment, the crossings and the last contact
+    columns = [Person._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+    sql = f"UPDATE {quote(Person._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 - names are the model's
     for chunk in _chunks(person_ids):
         timelines: dict[int, list[StatusEvent]] = defaultdict(list)
         for event in StatusEvent.objects.filter(person_id__in=chunk).only(
             "id", "person_id", "kind", "occurred_at", "source", "corrects_id"
         ):
             timelines[event.person_id].append(event)
-        persons = list(Person.objects.filter(pk__in=chunk))
-        for person in persons:
+        rows = []
+        for person in Person.objects.filter(pk__in=chunk).only("id", "created_at"):
             derive_timeline_facts(timelines[person.pk]).apply_to(person)
-        Person.objects.bulk_update(persons, [*TIMELINE_FACT_FIELDS, "current_status_at"])
+            values = [column.get_db_prep_save(getattr(person, column.attname), connection) for column in columns]
+            rows.append([*values, person.pk])
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
 
 
 def _links_queue(*, plan: _Plan, notes: list[PfifNote], new_record_ids: list[str], now: datetime) -> int:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from crisisdesk.accounts.permissions import Permission, has_permission
 from crisisdesk.common.audit import audit_record
@@ -82,10 +82,10 @@ def _links_of(ids_query) -> dict[int, dict[int, datetime]]:
 
 def _record_ids(pks) -> dict[int, str]:
     ids = {pk: mapping.person_record_id_local(pk) for pk in pks}
-    for person_id, record_id in PfifPerson.objects.filter(person_id__in=list(ids)).values_list(
-        "person_id", "record_id"
-    ):
-        ids[person_id] = record_id
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), 900):  # under SQLite's 999 parameters
+        chunk = wanted[start : start + 900]
+        ids.update(PfifPerson.objects.filter(person_id__in=chunk).values_list("person_id", "record_id"))
     return ids
 
 
@@ -97,16 +97,17 @@ def pfif_records(*, since: datetime | None = None, skip: int = 0, max_results: i
     """The (person, notes) records of a page of the export, and the persons' ids."""
     queryset = export_persons_queryset(since=since)
     page = queryset[skip : skip + max_results] if max_results is not None else queryset[skip:]
-    persons = list(
-        page.select_related("pfif_record", "registration").prefetch_related(
-            Prefetch("other_names", queryset=PersonName.objects.order_by("kind", "id"))
-        )
-    )
+    persons = list(page.select_related("pfif_record", "registration"))
     if not persons:
         return [], []
+    # The page's ids as a subquery, never as a list: an export of everyone would pass more ids
+    # than SQLite takes parameters.
     ids_query = page.values("id")
     by_id = {person.pk: person for person in persons}
-    records = {person.pk: mapping.person_fields(person) for person in persons}
+    names: dict[int, list[PersonName]] = {pk: [] for pk in by_id}
+    for name in PersonName.objects.filter(person_id__in=ids_query).order_by("person_id", "kind", "id"):
+        names[name.person_id].append(name)
+    records = {person.pk: mapping.person_fields(person, other_names=names[person.pk]) for person in persons}
     notes: dict[int, list[dict]] = {pk: [] for pk in by_id}
 
     events = list(

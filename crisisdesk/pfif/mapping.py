@@ -128,14 +128,14 @@ def age_text(year: int | None, month: int | None, day: int | None, on: date) -> 
     return str(low) if low == high else f"{low}-{high}"
 
 
-def alternate_names_text(person: Person) -> str:
-    """Other spellings, one a line (PFIF's alternate_names), as `other_names` orders them."""
-    return "\n".join(text for text in (str(name) for name in person.other_names.all()) if text)
+def alternate_names_text(other_names) -> str:
+    """Other spellings, one a line (PFIF's alternate_names), in the order given."""
+    return "\n".join(text for text in (str(name) for name in other_names) if text)
 
 
-def person_fields(person: Person) -> dict[str, str]:
-    """The PFIF person record of a registry person (no notes). Reads `pfif_record` and
-    `other_names`, which the caller prefetches."""
+def person_fields(person: Person, *, other_names=()) -> dict[str, str]:
+    """The PFIF person record of a registry person (no notes), with their other spellings
+    (`PersonName`s, by kind then id). Reads `pfif_record`, which the caller selects."""
     record = getattr(person, "pfif_record", None)
     received = record.received if record is not None else {}
     fields = {
@@ -157,7 +157,7 @@ def person_fields(person: Person) -> dict[str, str]:
         full_name=person.full_name,
         given_name=person.given_name,
         family_name=person.family_name,
-        alternate_names=alternate_names_text(person),
+        alternate_names=alternate_names_text(other_names),
         sex=SEX_TO_PFIF.get(person.sex, ""),
         date_of_birth=person.birth_display,
         age=age_text(person.birth_year, person.birth_month, person.birth_day, source_date),

@@ -150,3 +150,19 @@ def test_a_field_that_holds_elements_or_is_repeated_rejects_its_record_only(user
         "full_name": ["field_not_text", "field_required"],
         "shoe_size": ["field_unknown"],
     }
+
+
+def test_a_nested_note_naming_another_person_is_rejected(users):
+    content = (
+        f"<pfif:pfif {NS}><pfif:person><pfif:person_record_id>pf.example.net/1</pfif:person_record_id>"
+        "<pfif:source_date>2026-03-01T00:00:00Z</pfif:source_date><pfif:full_name>A B</pfif:full_name>"
+        "<pfif:note><pfif:note_record_id>pf.example.net/n</pfif:note_record_id>"
+        "<pfif:person_record_id>pf.example.net/2</pfif:person_record_id>"
+        "<pfif:author_name>x</pfif:author_name><pfif:source_date>2026-03-01T00:00:00Z</pfif:source_date>"
+        "</pfif:note></pfif:person></pfif:pfif>"
+    ).encode()
+
+    batch = pfif_import(actor=users["desk_chief"], origin=SYSTEM, file_name="x.xml", content=content).batch
+
+    assert (batch.persons_imported, batch.notes_rejected) == (1, 1)
+    assert batch.rejected.get().errors == {"person_record_id": ["note_person_mismatch"]}

@@ -175,3 +175,23 @@ def test_the_commands_refuse_clearly(users, tmp_path):
     with pytest.raises(CommandError, match="--since"):
         call_command("pfif_export", "--actor", "admin", "--output", str(tmp_path / "x.xml"), "--since", "soon")
     assert not Person.objects.exists()
+
+
+def test_the_page_reads_right_to_left_in_hebrew(as_persona, batch):
+    client = as_persona("desk_chief")
+
+    page = client.get(reverse("pfif:exchange"), headers={"accept-language": "he"}).content.decode()
+
+    assert 'dir="rtl"' in page
+    assert "<bdi>pf.xml</bdi>" in page  # names of files isolated in the right-to-left text
+
+
+def test_the_api_takes_a_body_larger_than_djangos_form_limit(api, settings):
+    padded = CONTENT.replace(
+        b"<pfif:person>", b"<!--" + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + b"--><pfif:person>", 1
+    )
+
+    response = api("desk_chief").post("/api/v1/pfif/import", padded, content_type="application/xml")
+
+    assert response.status_code == 201, response.content[:200]
+    assert response.json()["persons"]["imported"] == 3

@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/diplomacy/", include("crisisdesk.diplomacy.urls")),
     path("staff/cases/", include("crisisdesk.cases.urls")),
     path("staff/aid/", include("crisisdesk.aid.urls")),
+    path("staff/pfif/", include("crisisdesk.pfif.urls")),
     path("staff/", include("crisisdesk.accounts.urls")),
     path("staff/", include("crisisdesk.common.urls")),
     path("staff/", account_views.staff_home, name="staff_home"),

@@ -26,6 +26,7 @@ from crisisdesk.cases.api import router as cases_router
 from crisisdesk.cases.errors import CaseError, CaseValidationError
 from crisisdesk.diplomacy.api import router as diplomacy_router
 from crisisdesk.diplomacy.errors import DiplomacyValidationError
+from crisisdesk.pfif.api import router as pfif_router
 from crisisdesk.registry.api import router as registry_router
 from crisisdesk.registry.api import search_router as person_search_router
 from crisisdesk.registry.errors import RegistryError, RegistryValidationError
@@ -88,6 +89,7 @@ api.add_router("/v1/diplomacy/", diplomacy_router, auth=ApiTokenAuth(permission=
 # GET needs case.view and POST /cases case.intake on the same path: each endpoint refuses a role
 # without its permission before it reads any input (crisisdesk/cases/api.py).
 api.add_router("/v1/cases", cases_router)
+api.add_router("/v1/pfif/", pfif_router, auth=ApiTokenAuth(permission=Permission.PFIF_EXCHANGE))
 
 
 def _error(request, status: int, code: str, message: str, field: str | None = None, **extra):

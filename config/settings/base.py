@@ -277,3 +277,12 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# PFIF 1.4 exchange (crisisdesk/pfif, docs/subsystems/pfif.md): the domain of our record ids
+# ("<domain>/person.17"), the name our records give as their source, the largest file and the
+# most records one import takes, and the most persons one page of the API's export holds.
+PFIF_DOMAIN = env("PFIF_DOMAIN", default="crisisdesk.example.org")
+PFIF_SOURCE_NAME = env("PFIF_SOURCE_NAME", default="Crisis Desk")
+PFIF_IMPORT_MAX_BYTES = env.int("PFIF_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+PFIF_IMPORT_MAX_RECORDS = env.int("PFIF_IMPORT_MAX_RECORDS", default=100_000)
+PFIF_EXPORT_MAX_RESULTS = env.int("PFIF_EXPORT_MAX_RESULTS", default=1000)

@@ -1,7 +1,7 @@
-"""The PFIF exchange's audit actions. They are not `AuditEvent.Action` choices yet: adding
-choices there needs a migration of the common app, which this app may not make (the lead adds
-them with the next common migration; the values stay these)."""
+"""The PFIF exchange's audit actions, named here so the exchange's modules share them."""
 
-PFIF_EXPORTED = "pfif.exported"
-PFIF_IMPORTED = "pfif.imported"
-PFIF_IMPORT_REFUSED = "pfif.import_refused"
+from crisisdesk.common.models import AuditEvent
+
+PFIF_EXPORTED = AuditEvent.Action.PFIF_EXPORTED
+PFIF_IMPORTED = AuditEvent.Action.PFIF_IMPORTED
+PFIF_IMPORT_REFUSED = AuditEvent.Action.PFIF_IMPORT_REFUSED

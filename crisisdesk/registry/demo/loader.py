@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from crisisdesk.accounts.models import User
 from crisisdesk.accounts.services import user_create
@@ -30,6 +30,8 @@ from crisisdesk.common.models import AuditEvent
 from crisisdesk.common.origin import Origin
 from crisisdesk.common.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from crisisdesk.diplomacy.demo import diplomacy_demo_ensure
+from crisisdesk.duplicates.models import Merge
+from crisisdesk.pfif.models import PfifNote, PfifPerson
 from crisisdesk.registry.demo.scenario import (
     BORDER,
     CONSUL,
@@ -167,6 +169,11 @@ def demo_clear() -> int:
     registrations = Registration.objects.filter(channel=Channel.DEMO)
     persons = Person.objects.filter(registration__in=registrations)
     removed = persons.count()
+    # What other repositories said about demo persons (PFIF) and the merges decided on them hold
+    # their rows and timeline events; they go first, with the persons.
+    PfifNote.objects.filter(person__in=persons).delete()
+    PfifPerson.objects.filter(person__in=persons).delete()
+    Merge.objects.filter(Q(survivor__in=persons) | Q(merged__in=persons)).delete()
     # The timeline refuses deletes through the ORM (ADR 0002); demo records are the exception.
     timeline = StatusEvent.objects.filter(person__in=persons)
     timeline._raw_delete(timeline.db)

@@ -8,12 +8,16 @@ from io import StringIO
 
 import phonenumbers
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from crisisdesk.accounts.models import User
 from crisisdesk.border.models import CrossingPoint
 from crisisdesk.common.models import AuditEvent
+from crisisdesk.common.origin import SYSTEM
+from crisisdesk.pfif.imports import pfif_import
+from crisisdesk.pfif.models import PfifBatch, PfifNote
 from crisisdesk.registry.demo import CROSSING_POINTS, DEMO_LOGINS, world_build
 from crisisdesk.registry.demo.scenario import KYIV
 from crisisdesk.registry.models import (
@@ -260,6 +264,31 @@ def test_reload_replaces_the_data_and_keeps_the_audit_log(loaded):
     assert dict(User.objects.values_list("username", "id")) == old_users
     assert AuditEvent.objects.filter(action=AuditEvent.Action.PERSON_CREATED, person_id__in=old_ids).count() == SIZE
     assert registry_audit.count() == audit_before + SIZE + 1
+
+
+def test_reload_takes_away_what_a_pfif_import_said_about_demo_persons(loaded):
+    """A partner's PFIF note about a demo person is on their timeline; reloading still works."""
+    # given a note from another repository about one of the demo persons
+    olena = Person.objects.order_by("id").first()
+    content = (
+        '<pfif:pfif xmlns:pfif="http://zesty.ca/pfif/1.4"><pfif:note>'
+        "<pfif:note_record_id>personfinder.example.net/about-demo</pfif:note_record_id>"
+        f"<pfif:person_record_id>{settings.PFIF_DOMAIN}/person.{olena.pk}</pfif:person_record_id>"
+        "<pfif:author_name>A neighbour</pfif:author_name><pfif:source_date>2022-02-26T00:00:00Z</pfif:source_date>"
+        "<pfif:status>believed_alive</pfif:status></pfif:note></pfif:pfif>"
+    ).encode()
+    chief = User.objects.get(username="chief")
+    assert pfif_import(actor=chief, origin=SYSTEM, file_name="partner.xml", content=content).batch.notes_imported == 1
+    assert PfifNote.objects.filter(person=olena).exists()
+
+    # when the demo is loaded again
+    output = demo_load()
+
+    # then the old persons and the note about them went; the batch that brought it stays
+    assert f"Removed the previous demo data ({SIZE} persons" in output
+    assert not Person.objects.filter(pk=olena.pk).exists()
+    assert not PfifNote.objects.exists()
+    assert PfifBatch.objects.count() == 1
 
 
 def test_refused_unless_demo_allowed(db, settings):

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crisisdesk.cases",
     "crisisdesk.aid",
     "crisisdesk.duplicates",
+    "crisisdesk.advisories",
     "crisisdesk.pfif",
 ]
 

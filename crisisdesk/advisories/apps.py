@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AdvisoriesConfig(AppConfig):
+    name = "crisisdesk.advisories"
+    label = "advisories"
+    verbose_name = "Advisories"

@@ -173,9 +173,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)
-    # A keyed digest (HMAC-SHA256, `addresses.address_digest`) of the address it went to,
-    # the E.164 phone or the lower-cased email, so that an SMS reply finds its delivery
-    # without the phone being stored in clear; unkeyed, a phone's hash is guessed in seconds.
+    # A keyed digest of the address it went to (`references.token_digest` of the E.164
+    # phone or the lower-cased email), so that an SMS reply finds its delivery without
+    # the phone ever being stored in clear.
     address_digest = models.CharField(max_length=64, blank=True)
     provider_id = models.CharField(max_length=200, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)

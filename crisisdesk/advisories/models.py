@@ -173,10 +173,6 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)
-    # A keyed digest of the address it went to (`references.token_digest` of the E.164
-    # phone or the lower-cased email), so that an SMS reply finds its delivery without
-    # the phone ever being stored in clear.
-    address_digest = models.CharField(max_length=64, blank=True)
     provider_id = models.CharField(max_length=200, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
@@ -193,7 +189,6 @@ class Delivery(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
             models.Index(fields=["provider_id"], name="delivery_provider_id"),
             models.Index(fields=["person", "sent_at"], name="delivery_person_sent"),
-            models.Index(fields=["address_digest", "sent_at"], name="delivery_address_sent"),
         ]
 
     def __str__(self) -> str:

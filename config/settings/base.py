@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "crisisdesk.cases",
     "crisisdesk.aid",
     "crisisdesk.duplicates",
-    "crisisdesk.advisories",
     "crisisdesk.pfif",
 ]
 

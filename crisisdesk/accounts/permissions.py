@@ -75,13 +75,6 @@ class Permission(StrEnum):
     # defers a pair (and undoes a merge); `duplicate.run` starts a detection run.
     DUPLICATE_REVIEW = "duplicate.review"
     DUPLICATE_RUN = "duplicate.run"
-    # Advisories. `advisory.view` reads campaigns and their figures; `advisory.send` writes
-    # audiences, templates and campaigns and starts a send; `advisory.approve` is the second
-    # person of the two-person rule; `advisory.reply_handle` works the replies queue.
-    ADVISORY_VIEW = "advisory.view"
-    ADVISORY_SEND = "advisory.send"
-    ADVISORY_APPROVE = "advisory.approve"
-    ADVISORY_REPLY_HANDLE = "advisory.reply_handle"
 
 
 _P = Permission
@@ -123,10 +116,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.PFIF_EXCHANGE,
             _P.DUPLICATE_REVIEW,
             _P.DUPLICATE_RUN,
-            _P.ADVISORY_VIEW,
-            _P.ADVISORY_SEND,
-            _P.ADVISORY_APPROVE,
-            _P.ADVISORY_REPLY_HANDLE,
         }
     ),
     Role.CONSULAR_OFFICER: frozenset(
@@ -142,9 +131,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             _P.PARTNER_FIGURE_ADD,
             _P.PERSON_EXPORT,
             _P.DUPLICATE_REVIEW,
-            _P.ADVISORY_VIEW,
-            _P.ADVISORY_SEND,
-            _P.ADVISORY_REPLY_HANDLE,
         }
     ),
     # Border officers record what they see at the crossing; contact details and the

@@ -457,7 +457,6 @@ class StatusEvent(AppendOnlyModel):
         PUBLIC = "public", _("Self-registration")
         IMPORT = "import", _("Import")
         DEMO = "demo", _("Demo scenario")
-        ADVISORY = "advisory", _("Reply to an advisory")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=20, choices=StatusKind.choices)
